@@ -1,0 +1,183 @@
+"""The optimizer protocol: ``init(params) -> state``, ``step(params, grads, state)``.
+
+An optimizer holds only its hyperparameters. Everything that changes during
+training lives in the state, a plain dict::
+
+    {"t": 3,                         # updates applied so far
+     "skipped": 0,                   # steps skipped for non-finite gradients
+     "v": {"W1": array, "b1": ...},  # one dict per slot, keyed like params
+     "s": {...}}
+
+``step`` is pure: it validates everything first, then returns a new params
+dict of new arrays and a new state, and never writes into the arrays or dicts
+it was given. A step that raises has therefore changed nothing.
+
+Each rule is written once, as a kernel on single arrays (``update``); the base
+class lifts it over the dict, after the gradient preprocessing that all rules
+share (non-finite guard, then clipping).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar
+
+import numpy as np
+
+from .checks import (
+    check_grads,
+    check_learning_rate,
+    check_params,
+    check_positive,
+    check_slots,
+    first_nonfinite,
+)
+
+Params = dict[str, np.ndarray]
+State = dict[str, Any]
+LearningRate = float | Callable[[int], float]
+
+_NONFINITE_POLICIES = ("raise", "skip")
+
+
+def clip_by_global_norm(grads: Mapping[str, np.ndarray], max_norm: float) -> Params:
+    r"""Scale all gradients together so that their joint L2 norm is at most ``max_norm``.
+
+    .. math::
+
+        n = \sqrt{\textstyle\sum_k \lVert g_k \rVert_2^2}, \qquad
+        g_k \leftarrow g_k \cdot \min\!\left(1, \frac{c}{n + 10^{-6}}\right)
+
+    The :math:`10^{-6}` and the clamp at 1 follow
+    ``torch.nn.utils.clip_grad_norm_``, so results agree with PyTorch.
+    """
+    norm = math.sqrt(sum(float(np.vdot(g, g).real) for g in grads.values()))
+    coef = max_norm / (norm + 1e-6)
+    if coef >= 1.0:
+        return dict(grads)
+    return {k: g * g.dtype.type(coef) for k, g in grads.items()}
+
+
+def clip_by_value(grads: Mapping[str, np.ndarray], limit: float) -> Params:
+    r"""Clamp every gradient element to :math:`[-c, c]` (``torch.nn.utils.clip_grad_value_``)."""
+    return {k: np.clip(g, -limit, limit) for k, g in grads.items()}
+
+
+class Optimizer:
+    """Base class of every optimizer; subclasses give ``slots`` and ``update``.
+
+    Parameters
+    ----------
+    learning_rate : float or callable
+        The step size α > 0, or a schedule: a callable taking the number of
+        updates already applied (0 for the first update) and returning α.
+    clip_norm : float, optional
+        If given, gradients are first scaled so that their global L2 norm over
+        all arrays is at most ``clip_norm`` (as ``torch.nn.utils.clip_grad_norm_``).
+    clip_value : float, optional
+        If given, each gradient element is clamped to ``[-clip_value, clip_value]``
+        (applied before ``clip_norm`` when both are set).
+    on_nonfinite : {"raise", "skip"}
+        What a step does with a gradient holding NaN or inf: ``"raise"`` a
+        ``ValueError`` naming the first such key, or ``"skip"``: return the
+        params and state unchanged except ``state["skipped"]``, which counts it.
+    """
+
+    kind: ClassVar[str] = "optimizer"
+    slots: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(
+        self,
+        learning_rate: LearningRate,
+        *,
+        clip_norm: float | None = None,
+        clip_value: float | None = None,
+        on_nonfinite: str = "raise",
+    ) -> None:
+        self.learning_rate = check_learning_rate(learning_rate)
+        self.clip_norm = None if clip_norm is None else check_positive("clip_norm", clip_norm)
+        self.clip_value = None if clip_value is None else check_positive("clip_value", clip_value)
+        if on_nonfinite not in _NONFINITE_POLICIES:
+            raise ValueError(
+                f"Invalid on_nonfinite: {on_nonfinite!r} (expected one of {_NONFINITE_POLICIES})"
+            )
+        self.on_nonfinite = on_nonfinite
+
+    # -- the per-array rule --------------------------------------------------
+    def update(
+        self, w: np.ndarray, g: np.ndarray, *slots: np.ndarray, t: int, learning_rate: float
+    ) -> tuple[np.ndarray, ...]:
+        """Apply the rule to one array; return ``(new_w, *new_slots)``."""
+        raise NotImplementedError
+
+    # -- the public protocol -------------------------------------------------
+    def init(self, params: Mapping[str, np.ndarray]) -> State:
+        """Return the initial state for ``params``: ``t = 0`` and zero-filled slots."""
+        check_params(params)
+        bad = first_nonfinite(params)
+        if bad is not None:
+            raise ValueError(f"params[{bad!r}] holds NaN or inf")
+        state: State = {"t": 0, "skipped": 0}
+        for slot in self.slots:
+            state[slot] = {k: np.zeros_like(w) for k, w in params.items()}
+        return state
+
+    def rate(self, t: int) -> float:
+        """The learning rate of the update that follows ``t`` applied updates."""
+        if not callable(self.learning_rate):
+            return self.learning_rate
+        value = self.learning_rate(t)
+        try:
+            return check_positive("learning_rate", value)
+        except (TypeError, ValueError) as err:
+            raise ValueError(f"the learning_rate schedule at update {t}: {err}") from None
+
+    def step(
+        self,
+        params: Mapping[str, np.ndarray],
+        grads: Mapping[str, np.ndarray],
+        state: State,
+    ) -> tuple[Params, State]:
+        """Apply one update; return ``(new_params, new_state)`` without mutating inputs.
+
+        Raises
+        ------
+        TypeError
+            ``params`` or ``grads`` is not a dict of floating arrays.
+        ValueError
+            Keys or shapes disagree, the state belongs to other params or another
+            optimizer, a gradient is not finite (with ``on_nonfinite="raise"``),
+            or a schedule returns an invalid learning rate.
+        """
+        check_params(params)
+        check_grads(grads, params)
+        t = check_slots(state, params, self.slots)
+        bad = first_nonfinite(grads)
+        if bad is not None:
+            if self.on_nonfinite == "raise":
+                raise ValueError(f"grads[{bad!r}] holds NaN or inf")
+            return dict(params), {**state, "skipped": state["skipped"] + 1}
+        learning_rate = self.rate(t)
+        if self.clip_value is not None:
+            grads = clip_by_value(grads, self.clip_value)
+        if self.clip_norm is not None:
+            grads = clip_by_global_norm(grads, self.clip_norm)
+        new_params: Params = {}
+        new_slots: dict[str, Params] = {slot: {} for slot in self.slots}
+        for key, w in params.items():
+            out = self.update(
+                w,
+                grads[key].astype(w.dtype, copy=False),
+                *(state[slot][key] for slot in self.slots),
+                t=t + 1,
+                learning_rate=learning_rate,
+            )
+            new_params[key] = out[0]
+            for slot, value in zip(self.slots, out[1:], strict=True):
+                new_slots[slot][key] = value
+        return new_params, {"t": t + 1, "skipped": state["skipped"], **new_slots}
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{k}={v!r}" for k, v in vars(self).items() if v is not None)
+        return f"{type(self).__name__}({fields})"

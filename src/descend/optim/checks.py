@@ -1,0 +1,171 @@
+"""Validation shared by every optimizer: hyperparameters, parameter trees, state.
+
+Each check raises ``TypeError`` for a value of the wrong kind and ``ValueError``
+for a value of the right kind outside its range, and names the argument or key.
+Nothing here mutates its input.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "check_bool",
+    "check_grads",
+    "check_learning_rate",
+    "check_params",
+    "check_positive",
+    "check_range",
+    "check_slots",
+    "first_nonfinite",
+]
+
+
+def _real(name: str, value: Any) -> float:
+    """Return ``value`` as a float, refusing bools, strings and arrays."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__}: {value!r}")
+    return float(value)
+
+
+def check_range(
+    name: str,
+    value: Any,
+    low: float,
+    high: float,
+    *,
+    low_open: bool = False,
+    high_open: bool = True,
+) -> float:
+    """Return ``value`` as a float if it lies in the interval, else raise ``ValueError``.
+
+    The interval is ``[low, high)`` by default; ``low_open``/``high_open`` choose
+    which ends are excluded. The message has the form
+    ``Invalid beta: 1.0 (expected 0 <= beta < 1)``.
+    """
+    x = _real(name, value)
+    ok = (
+        math.isfinite(x)
+        and (x > low if low_open else x >= low)
+        and (x < high if high_open else x <= high)
+    )
+    if not ok:
+        left = "<" if low_open else "<="
+        right = "<" if high_open else "<="
+        raise ValueError(
+            f"Invalid {name}: {value!r} (expected {low:g} {left} {name} {right} {high:g})"
+        )
+    return x
+
+
+def check_positive(name: str, value: Any, *, allow_zero: bool = False) -> float:
+    """Return ``value`` as a float if finite and ``> 0`` (``>= 0`` with ``allow_zero``)."""
+    x = _real(name, value)
+    if not math.isfinite(x) or x < 0 or (x == 0 and not allow_zero):
+        bound = ">= 0" if allow_zero else "> 0"
+        raise ValueError(f"Invalid {name}: {value!r} (expected a finite number {bound})")
+    return x
+
+
+def check_bool(name: str, value: Any) -> bool:
+    """Return ``value`` if it is a bool, else raise ``TypeError``."""
+    if not isinstance(value, bool | np.bool_):
+        raise TypeError(f"{name} must be True or False, got {type(value).__name__}: {value!r}")
+    return bool(value)
+
+
+def check_learning_rate(value: Any) -> float | Callable[[int], float]:
+    """Accept a finite positive number or a callable schedule of the update count."""
+    if callable(value):
+        return value
+    return check_positive("learning_rate", value)
+
+
+def check_params(params: Any, what: str = "params") -> Mapping[str, np.ndarray]:
+    """Check that ``params`` maps string keys to finite-dtype NumPy arrays.
+
+    Parameters must be ``numpy.ndarray`` of a floating dtype (float16, float32,
+    float64 or longdouble). Returns ``params`` itself.
+    """
+    if not isinstance(params, Mapping):
+        raise TypeError(
+            f"{what} must be a dict of arrays keyed by name, got {type(params).__name__}"
+        )
+    if not params:
+        raise ValueError(f"{what} is empty: there is nothing to optimize")
+    for key, value in params.items():
+        if not isinstance(key, str):
+            raise TypeError(f"{what} keys must be strings, got {key!r}")
+        if not isinstance(value, np.ndarray):
+            raise TypeError(f"{what}[{key!r}] must be a numpy.ndarray, got {type(value).__name__}")
+        if value.dtype.kind != "f":
+            raise TypeError(
+                f"{what}[{key!r}] has dtype {value.dtype}; expected a floating dtype "
+                "(float32 or float64)"
+            )
+    return params
+
+
+def check_grads(grads: Any, params: Mapping[str, np.ndarray], what: str = "grads") -> None:
+    """Check that ``grads`` has exactly the keys of ``params``, same shapes, float dtype."""
+    check_params(grads, what)
+    missing = [k for k in params if k not in grads]
+    if missing:
+        raise ValueError(f"{what} is missing key {missing[0]!r} (present in params)")
+    extra = [k for k in grads if k not in params]
+    if extra:
+        raise ValueError(f"{what} has key {extra[0]!r}, which params does not have")
+    for key, w in params.items():
+        if grads[key].shape != w.shape:
+            raise ValueError(
+                f"{what}[{key!r}] has shape {grads[key].shape}, "
+                f"but params[{key!r}] has shape {w.shape}"
+            )
+
+
+def check_slots(state: Any, params: Mapping[str, np.ndarray], slots: tuple[str, ...]) -> int:
+    """Check an optimizer state against ``params``; return its update count ``t``.
+
+    A state is a dict with an int ``"t"`` (updates applied), an int ``"skipped"``,
+    and for each slot name a dict of arrays keyed and shaped like ``params``.
+    """
+    if not isinstance(state, Mapping):
+        raise TypeError(f"state must be the dict returned by init(), got {type(state).__name__}")
+    for key in ("t", "skipped"):
+        value = state.get(key)
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
+            raise ValueError(f"state[{key!r}] must be an int >= 0, got {value!r}")
+    expected = {"t", "skipped", *slots}
+    if set(state) != expected:
+        unexpected = sorted(set(state) - expected)
+        absent = sorted(expected - set(state))
+        raise ValueError(
+            "state does not belong to this optimizer: "
+            + (f"missing {absent} " if absent else "")
+            + (f"unexpected {unexpected}" if unexpected else "")
+        )
+    for slot in slots:
+        check_grads(state[slot], params, what=f"state[{slot!r}]")
+    return int(state["t"])
+
+
+def first_nonfinite(arrays: Mapping[str, np.ndarray]) -> str | None:
+    """Return the first key whose array holds NaN or inf, or ``None``.
+
+    A finite total proves every element finite (NaN and inf propagate through
+    addition), so the element-wise test runs only when the total is not finite,
+    which overflow of huge finite values can also cause.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = sum(np.add.reduce(a, axis=None) for a in arrays.values())
+    if math.isfinite(total):
+        return None
+    for key, a in arrays.items():
+        if not np.isfinite(a).all():
+            return key
+    return None
