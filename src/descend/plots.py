@@ -70,6 +70,49 @@ def decision_boundary(
     return ax
 
 
+def contour_paths(
+    loss: Callable[[np.ndarray], float],
+    extent: tuple[float, float, float, float],
+    paths: Mapping[str, np.ndarray],
+    ax: Any = None,
+    *,
+    minimum: tuple[float, float] | None = None,
+    log_levels: bool = False,
+    title: str = "",
+    labels: tuple[str, str] = ("x", "y"),
+    resolution: int = 200,
+) -> Any:
+    """Contours of a loss on the plane with optimizer paths drawn over them.
+
+    ``paths`` maps a label to the points visited, shape ``(steps + 1, 2)``;
+    the start is marked with a circle, the end with a square, the minimum with ``+``.
+    """
+    ax = ax if ax is not None else new_axes(width=6.5, height=5.0)[0]
+    x0, x1, y0, y1 = extent
+    xx, yy = np.meshgrid(np.linspace(x0, x1, resolution), np.linspace(y0, y1, resolution))
+    zz = np.array([loss(np.array(p)) for p in zip(xx.ravel(), yy.ravel(), strict=True)])
+    zz = zz.reshape(xx.shape)
+    if log_levels:
+        levels = np.geomspace(max(zz.min(), 1e-3), zz.max(), 25)
+    else:
+        levels = np.linspace(zz.min(), np.quantile(zz, 0.9), 25)
+    ax.contour(xx, yy, zz, levels=levels, cmap="viridis", linewidths=0.7, alpha=0.8)
+    for i, (label, path) in enumerate(paths.items()):
+        color = f"C{i}"
+        ax.plot(path[:, 0], path[:, 1], "-", color=color, linewidth=1.4, label=label)
+        ax.plot(*path[0], "o", color=color, markersize=5)
+        ax.plot(*path[-1], "s", color=color, markersize=5)
+    if minimum is not None:
+        ax.plot(*minimum, "k+", markersize=14, markeredgewidth=2, label="minimum")
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    ax.set_xlabel(labels[0])
+    ax.set_ylabel(labels[1])
+    ax.set_title(title)
+    ax.legend(loc="best", fontsize="small")
+    return ax
+
+
 def save(ax: Any, path: str | Path) -> Path:
     """Write the figure holding ``ax`` as a PNG at ``path`` (folders are created)."""
     path = Path(path)
