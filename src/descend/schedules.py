@@ -2,14 +2,22 @@
 
 Unit and origin: every schedule here is a function of ``n``, the number of
 *updates already applied* (``n = 0`` for the first update), which is what an
-optimizer passes when its ``learning_rate`` is a schedule. To decay once per
-*epoch* instead, write the schedule in epochs and wrap it with
-:func:`per_epoch`, which turns an update count into the number of epochs
-completed. The course's ``update_lr`` and ``schedule_lr_decay`` are
-:class:`InverseTime` with ``interval=1`` and ``interval=time_interval``,
-evaluated at the epoch number.
+optimizer passes when its ``learning_rate`` is a schedule. This is also the
+count of PyTorch's ``lr_scheduler`` (``n`` = calls of ``scheduler.step()``
+made before the update) and of Optax schedules (``count`` of the update).
+
+To decay once per *epoch* instead, write the schedule in epochs and wrap it
+with :func:`per_epoch`, which turns an update count into the number of epochs
+completed (0 during the first epoch). The course's ``update_lr`` and
+``schedule_lr_decay`` are :class:`InverseTime` with ``interval=1`` and
+``interval=time_interval``, evaluated at the epoch number.
 
 Schedules are small frozen dataclasses, so they print, compare and pickle.
+docs/conventions.md lists each one's PyTorch, Optax and Keras equivalent.
+
+>>> warmup_cosine = Warmup(Cosine(0.1, steps=90), steps=10)
+>>> [round(warmup_cosine(n), 4) for n in (0, 5, 10, 55, 100, 200)]
+[0.0, 0.05, 0.1, 0.05, 0.0, 0.0]
 """
 
 from __future__ import annotations
@@ -46,7 +54,7 @@ def check_count(name: str, n: object, minimum: int = 0) -> int:
 
 @dataclass(frozen=True)
 class Constant:
-    """``α(n) = learning_rate``."""
+    """``α(n) = learning_rate`` for every ``n >= 0`` (any unit)."""
 
     learning_rate: float
 
@@ -61,9 +69,12 @@ class Constant:
 class InverseTime:
     r"""Inverse-time decay: :math:`\alpha(n) = \alpha_0 / (1 + r \lfloor n / k \rfloor)`.
 
-    With ``interval`` k = 1 this is the course's ``update_lr``; with
+    Unit: updates (or epochs, under :func:`per_epoch`), ``n`` from 0, where
+    α = α0. With ``interval`` k = 1 this is the course's ``update_lr``; with
     k = ``time_interval`` it is ``schedule_lr_decay`` (the floor makes it a
-    staircase that drops every k steps). ``n`` starts at 0, where α = α0.
+    staircase that drops every k steps). Keras
+    ``InverseTimeDecay(α0, decay_steps=k, decay_rate=r, staircase=True)`` is the
+    same; PyTorch and Optax have no built-in equivalent.
     """
 
     learning_rate: float
@@ -84,8 +95,9 @@ class InverseTime:
 class Step:
     r"""Staircase decay: :math:`\alpha(n) = \alpha_0 \gamma^{\lfloor n / k \rfloor}`.
 
-    Equals PyTorch ``StepLR(step_size=k, gamma=γ)`` with ``n`` the scheduler's
-    step count.
+    Unit: updates, ``n`` from 0 (α = α0 for ``n < k``). Equals PyTorch
+    ``StepLR(step_size=k, gamma=γ)`` with ``n`` the scheduler's step count, and
+    Optax ``exponential_decay(α0, k, γ, staircase=True)``.
     """
 
     learning_rate: float
@@ -106,8 +118,9 @@ class Step:
 class Exponential:
     r"""Exponential decay: :math:`\alpha(n) = \alpha_0 \gamma^{n / k}`.
 
-    Equals Optax ``exponential_decay(α0, transition_steps=k, decay_rate=γ)``
-    (without staircase). With k = 1 it is PyTorch ``ExponentialLR(gamma=γ)``.
+    Unit: updates, ``n`` from 0 (α = α0). Equals Optax
+    ``exponential_decay(α0, transition_steps=k, decay_rate=γ)`` (without
+    staircase). With k = 1 it is PyTorch ``ExponentialLR(gamma=γ)``.
     """
 
     learning_rate: float
@@ -131,8 +144,10 @@ class Cosine:
     .. math:: \alpha(n) = \alpha_f + (\alpha_0 - \alpha_f)\,
               \tfrac12\left(1 + \cos\!\left(\pi \min(n, N) / N\right)\right)
 
-    Equals PyTorch ``CosineAnnealingLR(T_max=N, eta_min=α_f)`` for ``n <= N``
-    and Optax ``cosine_decay_schedule(α0, N, alpha=α_f/α0)``.
+    Unit: updates, ``n`` from 0 (α = α0), reaching α_f at ``n = N``. Equals
+    PyTorch ``CosineAnnealingLR(T_max=N, eta_min=α_f)`` for ``n <= N`` (PyTorch
+    then rises again; this stays at α_f) and Optax
+    ``cosine_decay_schedule(α0, N, alpha=α_f/α0)``.
     """
 
     learning_rate: float
@@ -152,12 +167,20 @@ class Cosine:
 
 @dataclass(frozen=True)
 class Warmup:
-    r"""Linear warmup over ``steps`` updates, then ``after`` (shifted to start at 0).
+    r"""Linear warmup from ``start`` over ``steps`` updates, then ``after`` (from its 0).
 
-    .. math:: \alpha(n) = \alpha_s + (\text{after}(0) - \alpha_s)\,(n + 1) / N
+    .. math:: \alpha(n) = \alpha_s + (\text{after}(0) - \alpha_s)\, n / N
               \quad (n < N), \qquad \alpha(n) = \text{after}(n - N) \quad (n \ge N)
 
-    The first update (n = 0) already uses a positive rate, so ``start`` may be 0.
+    Unit: updates, ``n`` from 0. The rate reaches ``after(0)`` at ``n = N``, where
+    ``after`` starts its own count at 0. With the default ``start = 0`` the
+    first update has rate 0 (it moves nothing but feeds Adam's moments), as in
+    the peers:
+
+    - Optax ``join_schedules([linear_schedule(α_s, after(0), N), after], [N])``;
+      with a cosine ``after`` this is ``warmup_cosine_decay_schedule``.
+    - PyTorch ``SequentialLR([LinearLR(start_factor=α_s/after(0), total_iters=N),
+      after], milestones=[N])`` (PyTorch needs ``α_s > 0``).
     """
 
     after: Schedule
@@ -175,7 +198,7 @@ class Warmup:
         if n >= self.steps:
             return self.after(n - self.steps)
         peak = self.after(0)
-        return self.start + (peak - self.start) * (n + 1) / self.steps
+        return self.start + (peak - self.start) * n / self.steps
 
 
 @dataclass(frozen=True)
@@ -183,7 +206,11 @@ class per_epoch:
     """Turn a schedule of *epochs completed* into one of *updates applied*.
 
     ``per_epoch(s, batches_per_epoch)(n) == s(n // batches_per_epoch)``: every
-    update of epoch ``e`` (counting from 0) uses the rate ``s(e)``.
+    update of epoch ``e`` (counting from 0) uses the rate ``s(e)``. This is
+    PyTorch's habit of calling ``scheduler.step()`` once per epoch.
+
+    >>> per_epoch(Step(1.0, gamma=0.5, interval=1), batches_per_epoch=3)(7)
+    0.25
     """
 
     schedule: Schedule

@@ -1,13 +1,13 @@
-"""Adam: momentum on the gradient, RMS scaling by its square, bias correction."""
+"""Adam and AdamW: momentum on the gradient, RMS scaling by its square, bias correction."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from .base import LearningRate, Optimizer
-from .checks import check_positive, check_range
+from .checks import check_bool, check_positive, check_range
 
-__all__ = ["Adam", "adam_update"]
+__all__ = ["Adam", "AdamW", "adam_update"]
 
 
 def adam_update(
@@ -20,7 +20,13 @@ def adam_update(
     beta1: float,
     beta2: float,
     epsilon: float,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    *,
+    s_max: np.ndarray | None = None,
+    epsilon_inside_sqrt: bool = False,
+    epsilon_hat: bool = False,
+    weight_decay: float = 0.0,
+    decoupled_weight_decay: bool = False,
+) -> tuple[np.ndarray, ...]:
     r"""One Adam step on one array; returns ``(new_w, new_v, new_s)``.
 
     .. math::
@@ -30,8 +36,26 @@ def adam_update(
         \hat v &= v / (1-\beta_1^t), \qquad \hat s = s / (1-\beta_2^t) \\
         W &\leftarrow W - \alpha\, \hat v / (\sqrt{\hat s} + \varepsilon)
 
-    ``t`` is the number of this update, 1 for the first. ε is added *outside*
-    the square root, as in Kingma & Ba (2015), PyTorch and Optax.
+    ``t`` is the number of this update, 1 for the first. By default ε is added
+    *outside* the square root, as in Kingma & Ba (2015), PyTorch and Optax.
+
+    The keyword options change one term each:
+
+    - ``epsilon_inside_sqrt``: the denominator is :math:`\sqrt{\hat s + \varepsilon}`
+      (the origin note's code; Optax ``adam(eps=0, eps_root=ε)``).
+    - ``epsilon_hat``: the "ε-hat" form of Keras and scikit-learn,
+      :math:`W \leftarrow W - \alpha \frac{\sqrt{1-\beta_2^t}}{1-\beta_1^t}
+      \frac{v}{\sqrt{s} + \hat\varepsilon}`, i.e. Adam with
+      :math:`\varepsilon = \hat\varepsilon / \sqrt{1-\beta_2^t}`.
+    - ``s_max`` (AMSGrad): pass the running maximum; it becomes
+      :math:`s_{max} \leftarrow \max(s_{max}, s)` of the *uncorrected* ``s`` and
+      replaces ``s`` in the denominator (bias-corrected after the maximum, as
+      PyTorch ``amsgrad=True`` does). The function then returns
+      ``(new_w, new_v, new_s, new_s_max)``.
+    - ``weight_decay`` λ, coupled (default): :math:`dW \leftarrow dW + \lambda W`
+      before the moments (L2 regularisation, PyTorch ``Adam(weight_decay=λ)``);
+      with ``decoupled_weight_decay``: :math:`W \leftarrow W(1 - \alpha\lambda)`
+      before the Adam step (PyTorch ``AdamW``, Loshchilov & Hutter 2019).
 
     Examples
     --------
@@ -42,11 +66,30 @@ def adam_update(
     >>> w
     array([0.9])
     """
+    if weight_decay:
+        if decoupled_weight_decay:
+            w = w * (1.0 - learning_rate * weight_decay)
+        else:
+            g = g + weight_decay * w
     v = beta1 * v + (1.0 - beta1) * g
     s = beta2 * s + (1.0 - beta2) * (g * g)
-    v_hat = v / (1.0 - beta1**t)
-    s_hat = s / (1.0 - beta2**t)
-    return w - learning_rate * v_hat / (np.sqrt(s_hat) + epsilon), v, s
+    denominator = s if s_max is None else np.maximum(s_max, s)
+    correction1 = 1.0 - beta1**t
+    correction2 = 1.0 - beta2**t
+    if epsilon_hat:
+        if epsilon_inside_sqrt:
+            raise ValueError("epsilon_hat and epsilon_inside_sqrt cannot both be True")
+        step = learning_rate * correction2**0.5 / correction1
+        new_w = w - step * v / (np.sqrt(denominator) + epsilon)
+    elif epsilon_inside_sqrt:
+        new_w = w - learning_rate * (v / correction1) / np.sqrt(denominator / correction2 + epsilon)
+    else:
+        new_w = w - learning_rate * (v / correction1) / (
+            np.sqrt(denominator / correction2) + epsilon
+        )
+    if s_max is None:
+        return new_w, v, s
+    return new_w, v, s, denominator
 
 
 class Adam(Optimizer):
@@ -70,15 +113,31 @@ class Adam(Optimizer):
     beta2 : float, default 0.999
         Decay of the second-moment average ``s``, ``0 <= beta2 < 1``.
     epsilon : float, default 1e-8
-        ε >= 0, added outside the square root.
+        ε >= 0, added outside the square root (see the two options below).
+    amsgrad : bool, default False
+        Keep the running maximum ``s_max`` of the uncorrected ``s`` (an extra
+        state slot) and divide by it instead of ``s`` (Reddi et al., 2018), as
+        PyTorch ``amsgrad=True``.
+    epsilon_inside_sqrt : bool, default False
+        Divide by :math:`\sqrt{\hat s + \varepsilon}`: the origin note's code,
+        and Optax ``adam(eps=0, eps_root=ε)``.
+    weight_decay : float, default 0
+        λ >= 0 of a *coupled* decay: ``λ·W`` is added to the gradient before the
+        moments (L2 regularisation), as PyTorch ``Adam(weight_decay=λ)``. For the
+        decoupled form use :class:`AdamW`.
+    epsilon_hat : bool, default False
+        The "ε-hat" form of Keras and scikit-learn: ε added to :math:`\sqrt{s}`
+        before bias correction (see :meth:`keras`). Exclusive with
+        ``epsilon_inside_sqrt``.
     **options
         ``clip_norm``, ``clip_value``, ``on_nonfinite``: see :class:`Optimizer`.
 
     Notes
     -----
-    ε outside the root matches PyTorch ``Adam(eps=ε)`` and Optax
-    ``adam(eps=ε)``. Keras and scikit-learn use the "ε-hat" form (ε added to
-    ``√s`` before bias correction); Optax's ``eps_root`` puts ε inside the root.
+    The exact update is :func:`adam_update`. ε outside the root matches PyTorch
+    ``Adam(eps=ε)`` and Optax ``adam(eps=ε)``. AMSGrad follows PyTorch: the
+    maximum is taken over the *uncorrected* ``s`` and bias-corrected after; Optax
+    ``amsgrad`` takes the maximum of the *corrected* ``ŝ``, so its steps differ.
 
     Examples
     --------
@@ -99,12 +158,125 @@ class Adam(Optimizer):
         beta1: float = 0.9,
         beta2: float = 0.999,
         epsilon: float = 1e-8,
+        amsgrad: bool = False,
+        epsilon_inside_sqrt: bool = False,
+        weight_decay: float = 0.0,
+        *,
+        epsilon_hat: bool = False,
         **options,
     ) -> None:
         super().__init__(learning_rate, **options)
         self.beta1 = check_range("beta1", beta1, 0.0, 1.0)
         self.beta2 = check_range("beta2", beta2, 0.0, 1.0)
         self.epsilon = check_positive("epsilon", epsilon, allow_zero=True)
+        self.amsgrad = check_bool("amsgrad", amsgrad)
+        self.epsilon_inside_sqrt = check_bool("epsilon_inside_sqrt", epsilon_inside_sqrt)
+        self.epsilon_hat = check_bool("epsilon_hat", epsilon_hat)
+        if self.epsilon_hat and self.epsilon_inside_sqrt:
+            raise ValueError(
+                "Invalid epsilon_hat: True with epsilon_inside_sqrt=True "
+                "(ε sits in one place: choose at most one of them)"
+            )
+        self.weight_decay = check_positive("weight_decay", weight_decay, allow_zero=True)
+        if self.amsgrad:
+            self.slots = ("v", "s", "s_max")
 
-    def update(self, w, g, v, s, *, t, learning_rate):
-        return adam_update(w, g, v, s, t, learning_rate, self.beta1, self.beta2, self.epsilon)
+    _decoupled = False
+
+    def update(self, w, g, v, s, *rest, t, learning_rate):
+        return adam_update(
+            w,
+            g,
+            v,
+            s,
+            t,
+            learning_rate,
+            self.beta1,
+            self.beta2,
+            self.epsilon,
+            s_max=rest[0] if rest else None,
+            epsilon_inside_sqrt=self.epsilon_inside_sqrt,
+            epsilon_hat=self.epsilon_hat,
+            weight_decay=self.weight_decay,
+            decoupled_weight_decay=self._decoupled,
+        )
+
+    @classmethod
+    def keras(
+        cls,
+        learning_rate: LearningRate = 0.001,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-7,
+        amsgrad: bool = False,
+        **options,
+    ) -> Adam:
+        r"""The equivalent of Keras ``Adam`` (and scikit-learn's Adam): the ε-hat form.
+
+        Returns ``Adam(learning_rate, beta_1, beta_2, epsilon, amsgrad,
+        epsilon_hat=True)``, whose step is
+        :math:`W \leftarrow W - \alpha \frac{\sqrt{1-\beta_2^t}}{1-\beta_1^t}
+        \frac{v}{\sqrt{s} + \varepsilon}`. Defaults are Keras's (ε = 1e-7);
+        scikit-learn's ``MLPClassifier(solver="adam")`` is this with ε = 1e-8.
+
+        Examples
+        --------
+        >>> Adam.keras(learning_rate=0.01).epsilon_hat
+        True
+        """
+        return cls(
+            learning_rate,
+            beta1=beta_1,
+            beta2=beta_2,
+            epsilon=epsilon,
+            amsgrad=amsgrad,
+            epsilon_hat=True,
+            **options,
+        )
+
+
+class AdamW(Adam):
+    r"""Adam with decoupled weight decay (Loshchilov & Hutter, 2019), as PyTorch ``AdamW``.
+
+    .. math::
+
+        W \leftarrow W (1 - \alpha\lambda), \quad\text{then the Adam step of}\quad
+        \frac{v / (1-\beta_1^t)}{\sqrt{s / (1-\beta_2^t)} + \varepsilon}
+
+    The decay does not pass through the moments, unlike ``Adam(weight_decay=λ)``.
+
+    Parameters
+    ----------
+    learning_rate : float or callable, default 0.001
+        α > 0, or a schedule of the number of updates already applied.
+    beta1, beta2, epsilon, amsgrad
+        As in :class:`Adam`.
+    weight_decay : float, default 0.01
+        λ >= 0; each step multiplies ``W`` by ``1 - α·λ`` (α of that step).
+    **options
+        ``clip_norm``, ``clip_value``, ``on_nonfinite``: see :class:`Optimizer`.
+
+    Notes
+    -----
+    Equals PyTorch ``AdamW(lr=α, weight_decay=λ)`` and Optax
+    ``adamw(α, weight_decay=λ)`` (Optax's default λ is 1e-4, PyTorch's 0.01).
+    ``AdamW.keras(learning_rate, weight_decay=λ, ...)`` is Keras ``AdamW``
+    (ε-hat form, Keras's default λ is 0.004).
+    """
+
+    kind = "adamw"
+    _decoupled = True
+
+    def __init__(
+        self,
+        learning_rate: LearningRate = 0.001,
+        beta1: float = 0.9,
+        beta2: float = 0.999,
+        epsilon: float = 1e-8,
+        weight_decay: float = 0.01,
+        amsgrad: bool = False,
+        **options,
+    ) -> None:
+        super().__init__(
+            learning_rate, beta1, beta2, epsilon, amsgrad, weight_decay=weight_decay, **options
+        )

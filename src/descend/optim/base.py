@@ -33,6 +33,7 @@ from .checks import (
     check_slots,
     first_nonfinite,
 )
+from .state import state_from_flat, state_to_flat
 
 Params = dict[str, np.ndarray]
 State = dict[str, Any]
@@ -72,6 +73,8 @@ class Optimizer:
     learning_rate : float or callable
         The step size α > 0, or a schedule: a callable taking the number of
         updates already applied (0 for the first update) and returning α.
+        A schedule may return 0 (the first step of a linear warmup from 0, as
+        in PyTorch and Optax) but never a negative or non-finite rate.
     clip_norm : float, optional
         If given, gradients are first scaled so that their global L2 norm over
         all arrays is at most ``clip_norm`` (as ``torch.nn.utils.clip_grad_norm_``).
@@ -85,7 +88,10 @@ class Optimizer:
     """
 
     kind: ClassVar[str] = "optimizer"
-    slots: ClassVar[tuple[str, ...]] = ()
+    #: Names of the state's per-parameter arrays. A class attribute for most
+    #: rules; an instance may override it when an option adds a slot
+    #: (``Adam(amsgrad=True)`` keeps ``s_max``).
+    slots: tuple[str, ...] = ()
 
     def __init__(
         self,
@@ -129,7 +135,7 @@ class Optimizer:
             return self.learning_rate
         value = self.learning_rate(t)
         try:
-            return check_positive("learning_rate", value)
+            return check_positive("learning_rate", value, allow_zero=True)
         except (TypeError, ValueError) as err:
             raise ValueError(f"the learning_rate schedule at update {t}: {err}") from None
 
@@ -178,6 +184,26 @@ class Optimizer:
                 new_slots[slot][key] = value
         return new_params, {"t": t + 1, "skipped": state["skipped"], **new_slots}
 
+    # -- checkpoints of the state ---------------------------------------------
+    def state_dict(self, state: State) -> dict[str, np.ndarray]:
+        """Flatten ``state`` into arrays for ``np.savez``; see :mod:`descend.optim.state`.
+
+        Keys are ``"kind"``, ``"t"``, ``"skipped"`` and ``"<slot>/<param name>"``.
+        """
+        return state_to_flat(state, self.kind, self.slots)
+
+    def load_state_dict(
+        self, params: Mapping[str, np.ndarray], flat: Mapping[str, np.ndarray]
+    ) -> State:
+        """Rebuild the state saved by :meth:`state_dict`, checked against ``params``.
+
+        Raises ``ValueError`` naming the key for a missing or extra key, a wrong
+        shape, or a state written by another optimizer kind.
+        """
+        return state_from_flat(flat, params, self.kind, self.slots)
+
     def __repr__(self) -> str:
-        fields = ", ".join(f"{k}={v!r}" for k, v in vars(self).items() if v is not None)
+        fields = ", ".join(
+            f"{k}={v!r}" for k, v in vars(self).items() if v is not None and k != "slots"
+        )
         return f"{type(self).__name__}({fields})"

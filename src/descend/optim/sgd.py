@@ -1,11 +1,14 @@
-"""Gradient descent and momentum (the exponentially weighted average form)."""
+"""Gradient descent and momentum (the exponentially weighted average form, or Nesterov)."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
 from .base import LearningRate, Optimizer
-from .checks import check_range
+from .checks import check_bool, check_positive, check_range
 
 __all__ = ["GD", "Momentum", "gd_update", "momentum_update"]
 
@@ -24,18 +27,27 @@ def gd_update(w: np.ndarray, g: np.ndarray, learning_rate: float) -> np.ndarray:
 
 
 def momentum_update(
-    w: np.ndarray, g: np.ndarray, v: np.ndarray, learning_rate: float, beta: float
+    w: np.ndarray,
+    g: np.ndarray,
+    v: np.ndarray,
+    learning_rate: float,
+    beta: float,
+    *,
+    nesterov: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
     r"""One momentum step on one array; returns ``(new_w, new_v)``.
 
     .. math::
 
-        v \leftarrow \beta v + (1 - \beta)\, dW, \qquad W \leftarrow W - \alpha v
+        v \leftarrow \beta v + (1 - \beta)\, dW, \qquad
+        W \leftarrow W - \alpha v
+        \quad\text{or, with Nesterov,}\quad
+        W \leftarrow W - \alpha\,(\beta v + (1 - \beta)\, dW)
 
     ``v`` is an exponentially weighted *average* of the gradients (the step uses
-    the new ``v``). This differs from the *trace* ``v = βv + g`` of PyTorch's
-    ``SGD(momentum=β)``: the two agree exactly when PyTorch is given
-    ``lr = α(1 - β)`` and ``dampening = 0``.
+    the new ``v``; Nesterov looks one average ahead). This differs from the
+    *trace* ``v = βv + dW`` of PyTorch's ``SGD(momentum=β)``: the two agree
+    exactly when PyTorch is given ``lr = α(1 - β)`` and ``dampening = 0``.
 
     Examples
     --------
@@ -43,7 +55,20 @@ def momentum_update(
     (array([0.98]), array([0.2]))
     """
     v = beta * v + (1.0 - beta) * g
+    if nesterov:
+        return w - learning_rate * (beta * v + (1.0 - beta) * g), v
     return w - learning_rate * v, v
+
+
+@dataclass(frozen=True)
+class _ScaledRate:
+    """The schedule ``n -> factor * schedule(n)`` (used by :meth:`Momentum.torch`)."""
+
+    schedule: Callable[[int], float]
+    factor: float
+
+    def __call__(self, n: int) -> float:
+        return self.factor * self.schedule(n)
 
 
 class GD(Optimizer):
@@ -82,7 +107,9 @@ class Momentum(Optimizer):
 
         v \leftarrow \beta v + (1 - \beta)\, dW, \qquad W \leftarrow W - \alpha v
 
-    with ``v`` starting at zero. With ``beta = 0`` this is :class:`GD`.
+    with ``v`` starting at zero. With ``nesterov=True`` the step looks ahead:
+    :math:`W \leftarrow W - \alpha(\beta v + (1 - \beta)\, dW)` with the new ``v``.
+    With ``beta = 0`` both are :class:`GD`.
 
     Parameters
     ----------
@@ -91,23 +118,87 @@ class Momentum(Optimizer):
     beta : float, default 0.9
         Momentum, ``0 <= beta < 1``: the weight of the past in the average
         (it averages over roughly ``1 / (1 - beta)`` steps).
+    nesterov : bool, default False
+        Use Nesterov's look-ahead step.
     **options
         ``clip_norm``, ``clip_value``, ``on_nonfinite``: see :class:`Optimizer`.
 
     Notes
     -----
-    Equals PyTorch ``SGD(lr=α·(1-β), momentum=β, dampening=0)`` step for step.
-    PyTorch's ``dampening=β`` is *not* the same (PyTorch stores the first
-    gradient undamped). Keras and scikit-learn keep α inside the buffer
-    (``v = βv - α·dW; W += v``), which differs when α changes during training.
+    ``v`` is an *average* (``v = βv + (1-β)dW``), not a *trace* (``v = βv + dW``)
+    as in PyTorch, nor a velocity holding α (``v = βv - α·dW; W += v``) as in
+    Keras and scikit-learn. Exact equivalences (see :meth:`torch`, :meth:`keras`):
+
+    - PyTorch ``SGD(lr=α·(1-β), momentum=β, dampening=0, nesterov=n)`` step for
+      step, for any learning-rate schedule. PyTorch's ``dampening=β`` is *not*
+      the same: PyTorch stores the first gradient undamped.
+    - Keras ``SGD(learning_rate=α·(1-β), momentum=β, nesterov=n)`` and
+      scikit-learn's ``SGDOptimizer`` alike, for a *constant* rate only: they
+      keep α inside the buffer, so a change of α acts later than here.
     """
 
     kind = "momentum"
     slots = ("v",)
 
-    def __init__(self, learning_rate: LearningRate, beta: float = 0.9, **options) -> None:
+    def __init__(
+        self,
+        learning_rate: LearningRate,
+        beta: float = 0.9,
+        nesterov: bool = False,
+        **options,
+    ) -> None:
         super().__init__(learning_rate, **options)
         self.beta = check_range("beta", beta, 0.0, 1.0)
+        self.nesterov = check_bool("nesterov", nesterov)
 
     def update(self, w, g, v, *, t, learning_rate):
-        return momentum_update(w, g, v, learning_rate, self.beta)
+        return momentum_update(w, g, v, learning_rate, self.beta, nesterov=self.nesterov)
+
+    @classmethod
+    def torch(
+        cls, lr: LearningRate, momentum: float, nesterov: bool = False, **options
+    ) -> Momentum:
+        """The equivalent of PyTorch ``SGD(lr, momentum, dampening=0, nesterov=...)``.
+
+        Returns ``Momentum(lr / (1 - momentum), beta=momentum, nesterov=nesterov)``.
+        PyTorch's trace ``b = βb + dW`` is ``v / (1-β)``, so the two take the same
+        steps, also under a schedule (``lr`` may be a callable of the update
+        count; it is scaled by ``1 / (1 - momentum)``).
+
+        Examples
+        --------
+        >>> Momentum.torch(lr=0.01, momentum=0.9)
+        Momentum(learning_rate=0.10000000000000002, on_nonfinite='raise', beta=0.9, nesterov=False)
+        """
+        beta = check_range("momentum", momentum, 0.0, 1.0)
+        factor = 1.0 / (1.0 - beta)
+        if callable(lr):
+            rate: LearningRate = _ScaledRate(lr, factor)
+        else:
+            rate = check_positive("lr", lr) * factor
+        return cls(rate, beta=beta, nesterov=nesterov, **options)
+
+    @classmethod
+    def keras(
+        cls, learning_rate: float, momentum: float, nesterov: bool = False, **options
+    ) -> Momentum:
+        """The equivalent of Keras ``SGD(learning_rate, momentum, nesterov)``.
+
+        Also scikit-learn's ``MLPClassifier(solver="sgd", learning_rate="constant",
+        momentum=..., nesterovs_momentum=...)`` update. Keras keeps the rate in
+        its buffer (``m = βm - α·dW``), which equals this class only for a
+        constant rate, so ``learning_rate`` must be a number here.
+
+        Examples
+        --------
+        >>> Momentum.keras(learning_rate=0.01, momentum=0.5).learning_rate
+        0.02
+        """
+        if callable(learning_rate):
+            raise TypeError(
+                "learning_rate must be a number for Momentum.keras: Keras keeps the rate "
+                "inside its momentum buffer, which equals descend's only at a constant rate"
+            )
+        beta = check_range("momentum", momentum, 0.0, 1.0)
+        rate = check_positive("learning_rate", learning_rate) / (1.0 - beta)
+        return cls(rate, beta=beta, nesterov=nesterov, **options)

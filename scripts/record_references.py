@@ -1,0 +1,344 @@
+"""Record the reference trajectories that tests/test_optim_reference.py compares with.
+
+Run it from the repository root with a Python that has the peers installed (never
+the project's own environment: the tests must not need them)::
+
+    /work/main/.venv-ref/bin/python scripts/record_references.py
+
+It writes ``tests/data/references.npz`` (about 200 kB) and prints one line per
+case. Recorded with torch 2.13.0+cpu, jax 0.10.2 and optax 0.2.8, keras 3.15.1
+on the JAX backend, scikit-learn 1.9.1, NumPy 2.4.6, all in float64
+(``jax_enable_x64``, ``torch.set_default_dtype(torch.float64)``, Keras
+``floatx="float64"``). The script is deterministic: it draws nothing at random
+and every run writes the same numbers, with the library versions in the file.
+
+The problem (``problem/...`` in the file): three arrays of different shapes,
+``W1`` (3, 2), ``b1`` (3, 1), ``w`` (4,), started at fixed values. The gradient
+is a fixed function of the current parameters, so each trajectory depends on
+every earlier update::
+
+    g = A * (W - C) + 0.5 * sin(3 * W)          (elementwise, per array)
+
+with per-array scales ``A`` (from 0.05 to 8: adaptive rules see different
+magnitudes) and centres ``C``. The gradient is computed with NumPy from the
+peer's current parameters and handed to the peer, so the tests can recompute it
+bit for bit without the peer.
+
+Each case ``<name>`` stores ``<name>/<param>`` with shape ``(50, *param.shape)``:
+the parameters after each of 50 updates; Adam-family, RMSProp and AdaGrad cases
+of PyTorch also store their final state as ``<name>/state/<slot>/<param>``
+(descend's slot names). Schedules store ``schedule/<name>``: the rate used by
+updates 0, 1, 2, ... The descend side of each case is in the test's table.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("KERAS_BACKEND", "jax")
+
+import jax
+
+jax.config.update("jax_enable_x64", True)
+
+import jax.numpy as jnp  # noqa: E402
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import optax  # noqa: E402
+import sklearn  # noqa: E402
+import torch  # noqa: E402
+from sklearn.neural_network._stochastic_optimizers import (  # noqa: E402
+    AdamOptimizer,
+    SGDOptimizer,
+)
+
+keras.config.set_floatx("float64")
+torch.set_default_dtype(torch.float64)
+
+STEPS = 50
+OUTPUT = Path(__file__).resolve().parent.parent / "tests" / "data" / "references.npz"
+
+PARAMS0 = {
+    "W1": np.array([[0.5, -1.2], [2.0, 0.3], [-0.7, 1.5]]),
+    "b1": np.array([[0.1], [-0.4], [0.9]]),
+    "w": np.array([3.0, -2.5, 0.05, 1.0]),
+}
+SCALE = {
+    "W1": np.array([[1.0, 2.0], [0.5, 4.0], [8.0, 0.25]]),
+    "b1": np.array([[0.05], [1.5], [3.0]]),
+    "w": np.array([0.1, 1.0, 6.0, 2.5]),
+}
+CENTRE = {
+    "W1": np.array([[-1.0, 0.5], [0.0, 2.0], [1.0, -0.5]]),
+    "b1": np.array([[2.0], [0.0], [-1.0]]),
+    "w": np.array([0.0, 1.0, -3.0, 0.5]),
+}
+
+
+def gradient(params: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """``A * (W - C) + 0.5 * sin(3 W)`` per array (the tests hold the same function)."""
+    return {k: SCALE[k] * (w - CENTRE[k]) + 0.5 * np.sin(3.0 * w) for k, w in params.items()}
+
+
+# -- PyTorch -----------------------------------------------------------------------
+TORCH_SLOTS = {
+    "exp_avg": "v",
+    "exp_avg_sq": "s",
+    "max_exp_avg_sq": "s_max",
+    "square_avg": "s",
+    "sum": "s",
+}
+
+
+def run_torch(make, *, clip_norm=None, clip_value=None, scheduler=None, state=False):
+    tensors = {k: torch.tensor(w, requires_grad=True) for k, w in PARAMS0.items()}
+    opt = make(list(tensors.values()))
+    sched = scheduler(opt) if scheduler else None
+    out = {k: [] for k in tensors}
+    for _ in range(STEPS):
+        grads = gradient({k: p.detach().numpy().copy() for k, p in tensors.items()})
+        for k, p in tensors.items():
+            p.grad = torch.from_numpy(grads[k])
+        if clip_value is not None:
+            torch.nn.utils.clip_grad_value_(list(tensors.values()), clip_value)
+        if clip_norm is not None:
+            torch.nn.utils.clip_grad_norm_(list(tensors.values()), clip_norm)
+        opt.step()
+        if sched is not None:
+            sched.step()
+        for k, p in tensors.items():
+            out[k].append(p.detach().numpy().copy())
+    record = {k: np.stack(v) for k, v in out.items()}
+    if state:
+        for k, p in tensors.items():
+            for name, value in opt.state[p].items():
+                if name in TORCH_SLOTS:
+                    record[f"state/{TORCH_SLOTS[name]}/{k}"] = value.numpy().copy()
+    return record
+
+
+def torch_cases():
+    o = torch.optim
+    single = {"foreach": False}  # the readable single-tensor path
+    sched = torch.optim.lr_scheduler
+
+    def warmup_cosine(opt):
+        return sched.SequentialLR(
+            opt,
+            [
+                sched.LinearLR(opt, start_factor=0.1, total_iters=10),
+                sched.CosineAnnealingLR(opt, T_max=40, eta_min=0.001),
+            ],
+            milestones=[10],
+        )
+
+    return {
+        "gd": run_torch(lambda p: o.SGD(p, lr=0.1, **single)),
+        "momentum_torch": run_torch(lambda p: o.SGD(p, lr=0.01, momentum=0.9, **single)),
+        "momentum_torch_nesterov": run_torch(
+            lambda p: o.SGD(p, lr=0.01, momentum=0.9, nesterov=True, **single)
+        ),
+        "momentum_torch_steplr": run_torch(
+            lambda p: o.SGD(p, lr=0.02, momentum=0.8, **single),
+            scheduler=lambda opt: sched.StepLR(opt, step_size=10, gamma=0.5),
+        ),
+        "adam": run_torch(lambda p: o.Adam(p, lr=0.05, **single), state=True),
+        "adam_eps": run_torch(lambda p: o.Adam(p, lr=0.05, eps=1e-3, **single), state=True),
+        "adam_amsgrad": run_torch(lambda p: o.Adam(p, lr=0.05, amsgrad=True, **single), state=True),
+        "adam_weight_decay": run_torch(
+            lambda p: o.Adam(p, lr=0.05, weight_decay=0.1, **single), state=True
+        ),
+        "adam_amsgrad_weight_decay": run_torch(
+            lambda p: o.Adam(p, lr=0.05, weight_decay=0.1, amsgrad=True, **single), state=True
+        ),
+        "adamw": run_torch(lambda p: o.AdamW(p, lr=0.05, weight_decay=0.1, **single), state=True),
+        "adamw_amsgrad": run_torch(
+            lambda p: o.AdamW(p, lr=0.05, weight_decay=0.1, amsgrad=True, **single), state=True
+        ),
+        "adam_warmup_cosine": run_torch(
+            lambda p: o.Adam(p, lr=0.1, **single), scheduler=warmup_cosine, state=True
+        ),
+        "rmsprop": run_torch(
+            lambda p: o.RMSprop(p, lr=0.01, alpha=0.9, eps=1e-8, **single), state=True
+        ),
+        "adagrad": run_torch(lambda p: o.Adagrad(p, lr=0.1, eps=1e-10, **single), state=True),
+        "gd_clip_norm": run_torch(lambda p: o.SGD(p, lr=0.1, **single), clip_norm=1.0),
+        "gd_clip_value": run_torch(lambda p: o.SGD(p, lr=0.1, **single), clip_value=0.5),
+        "adam_clip_norm": run_torch(lambda p: o.Adam(p, lr=0.05, **single), clip_norm=1.0),
+        "momentum_clip_value": run_torch(
+            lambda p: o.SGD(p, lr=0.01, momentum=0.9, **single), clip_value=0.5
+        ),
+    }
+
+
+# -- Optax ---------------------------------------------------------------------------
+def run_optax(tx):
+    params = {k: jnp.asarray(w) for k, w in PARAMS0.items()}
+    state = tx.init(params)
+    out = {k: [] for k in params}
+    for _ in range(STEPS):
+        grads = gradient({k: np.asarray(w) for k, w in params.items()})
+        updates, state = tx.update({k: jnp.asarray(g) for k, g in grads.items()}, state, params)
+        params = optax.apply_updates(params, updates)
+        for k, w in params.items():
+            out[k].append(np.asarray(w))
+    return {k: np.stack(v) for k, v in out.items()}
+
+
+def optax_cases():
+    return {
+        "adam_optax": run_optax(optax.adam(0.05)),
+        "adam_eps_root_optax": run_optax(optax.adam(0.05, eps=0.0, eps_root=1e-3)),
+        "adamw_optax": run_optax(optax.adamw(0.05, weight_decay=0.1)),
+        "rmsprop_optax": run_optax(optax.rmsprop(0.01, decay=0.9, eps=1e-8, eps_in_sqrt=False)),
+        # Recorded to show the documented difference: Optax takes the maximum of the
+        # bias-corrected second moment; PyTorch (and descend) of the uncorrected one.
+        "amsgrad_optax": run_optax(optax.amsgrad(0.05)),
+    }
+
+
+# -- Keras (JAX backend) -------------------------------------------------------------
+def run_keras(make):
+    variables = {k: keras.Variable(w, dtype="float64") for k, w in PARAMS0.items()}
+    opt = make()
+    opt.build(list(variables.values()))
+    out = {k: [] for k in variables}
+    for _ in range(STEPS):
+        grads = gradient({k: np.asarray(v.value) for k, v in variables.items()})
+        opt.apply_gradients(
+            [(keras.ops.convert_to_tensor(grads[k]), v) for k, v in variables.items()]
+        )
+        for k, v in variables.items():
+            out[k].append(np.asarray(v.value))
+    return {k: np.stack(v) for k, v in out.items()}
+
+
+def keras_cases():
+    ko = keras.optimizers
+    return {
+        "momentum_keras": run_keras(lambda: ko.SGD(learning_rate=0.01, momentum=0.9)),
+        "momentum_keras_nesterov": run_keras(
+            lambda: ko.SGD(learning_rate=0.01, momentum=0.9, nesterov=True)
+        ),
+        "adam_keras": run_keras(lambda: ko.Adam(learning_rate=0.05, epsilon=1e-3)),
+        "adam_keras_amsgrad": run_keras(
+            lambda: ko.Adam(learning_rate=0.05, epsilon=1e-3, amsgrad=True)
+        ),
+        "adamw_keras": run_keras(
+            lambda: ko.AdamW(learning_rate=0.05, weight_decay=0.1, epsilon=1e-3)
+        ),
+    }
+
+
+# -- scikit-learn ----------------------------------------------------------------------
+def run_sklearn(make):
+    params = [w.copy() for w in PARAMS0.values()]
+    opt = make(params)
+    out = {k: [] for k in PARAMS0}
+    for _ in range(STEPS):
+        grads = gradient(dict(zip(PARAMS0, params, strict=True)))
+        opt.update_params(params, list(grads.values()))
+        for k, w in zip(PARAMS0, params, strict=True):
+            out[k].append(w.copy())
+    return {k: np.stack(v) for k, v in out.items()}
+
+
+def sklearn_cases():
+    def sgd(nesterov):
+        return lambda p: SGDOptimizer(p, 0.01, "constant", momentum=0.9, nesterov=nesterov)
+
+    return {
+        "momentum_sklearn": run_sklearn(sgd(False)),
+        "momentum_sklearn_nesterov": run_sklearn(sgd(True)),
+        "adam_sklearn": run_sklearn(lambda p: AdamOptimizer(p, 0.05, 0.9, 0.999, 1e-3)),
+    }
+
+
+# -- schedules ---------------------------------------------------------------------
+def torch_schedule(make, n=60, lr=0.1):
+    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=lr)
+    sched = make(opt)
+    rates = []
+    for _ in range(n):
+        rates.append(opt.param_groups[0]["lr"])
+        opt.step()
+        sched.step()
+    return np.array(rates)
+
+
+def schedule_cases():
+    s = torch.optim.lr_scheduler
+    n = np.arange(60)
+
+    def optax_values(schedule):
+        return np.array([float(schedule(i)) for i in n])
+
+    def keras_values(schedule):
+        return np.array([float(schedule(int(i))) for i in n])
+
+    return {
+        "schedule/step_torch": torch_schedule(lambda o: s.StepLR(o, step_size=7, gamma=0.5)),
+        "schedule/exponential_torch": torch_schedule(lambda o: s.ExponentialLR(o, gamma=0.95)),
+        "schedule/cosine_torch": torch_schedule(
+            lambda o: s.CosineAnnealingLR(o, T_max=40, eta_min=0.01), n=41
+        ),
+        "schedule/warmup_cosine_torch": torch_schedule(
+            lambda o: s.SequentialLR(
+                o,
+                [
+                    s.LinearLR(o, start_factor=0.1, total_iters=10),
+                    s.CosineAnnealingLR(o, T_max=40, eta_min=0.001),
+                ],
+                milestones=[10],
+            ),
+            n=51,
+        ),
+        "schedule/step_optax": optax_values(optax.exponential_decay(0.1, 7, 0.5, staircase=True)),
+        "schedule/exponential_optax": optax_values(optax.exponential_decay(0.1, 5, 0.5)),
+        "schedule/cosine_optax": optax_values(optax.cosine_decay_schedule(0.1, 40, alpha=0.1)),
+        "schedule/warmup_cosine_optax": optax_values(
+            optax.warmup_cosine_decay_schedule(0.0, 0.1, 10, 50, end_value=0.001)
+        ),
+        "schedule/warmup_constant_optax": optax_values(
+            optax.join_schedules(
+                [optax.linear_schedule(0.02, 0.1, 8), optax.constant_schedule(0.1)], [8]
+            )
+        ),
+        "schedule/inverse_time_keras": keras_values(
+            keras.optimizers.schedules.InverseTimeDecay(0.1, 1, 0.5)
+        ),
+        "schedule/inverse_time_staircase_keras": keras_values(
+            keras.optimizers.schedules.InverseTimeDecay(0.1, 5, 0.5, staircase=True)
+        ),
+    }
+
+
+def main() -> None:
+    data: dict[str, np.ndarray] = {}
+    for k in PARAMS0:
+        data[f"problem/params0/{k}"] = PARAMS0[k]
+        data[f"problem/scale/{k}"] = SCALE[k]
+        data[f"problem/centre/{k}"] = CENTRE[k]
+    groups = [torch_cases(), optax_cases(), keras_cases(), sklearn_cases()]
+    for cases in groups:
+        for name, record in cases.items():
+            for key, value in record.items():
+                data[f"{name}/{key}"] = np.asarray(value, dtype=np.float64)
+            print(f"{name:28s} final w = {record['w'][-1]}")
+    for name, values in schedule_cases().items():
+        data[name] = np.asarray(values, dtype=np.float64)
+        print(f"{name:36s} {values[:3]} ... {values[-1]:.6g}")
+    data["versions"] = np.array(
+        f"torch {torch.__version__}, jax {jax.__version__}, optax {optax.__version__}, "
+        f"keras {keras.__version__}, scikit-learn {sklearn.__version__}, "
+        f"numpy {np.__version__}, python {sys.version.split()[0]}"
+    )
+    OUTPUT.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(OUTPUT, **data)
+    print(f"wrote {OUTPUT} ({OUTPUT.stat().st_size} bytes, {len(data)} arrays)")
+
+
+if __name__ == "__main__":
+    main()
