@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from descend.cli import main
@@ -42,7 +44,9 @@ def test_compare_json(tmp_path, capsys):
 def test_compare_as_a_subprocess(tmp_path):
     done = subprocess.run(
         [sys.executable, "-m", "descend", "compare", "--epochs", "3", "--out", str(tmp_path)],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert done.returncode == 0, done.stderr
     assert "adam" in done.stdout
@@ -75,7 +79,9 @@ def test_runtime_error_is_one_line(tmp_path):
     blocker.write_text("not a folder")
     done = subprocess.run(
         [sys.executable, "-m", "descend", "compare", "--epochs", "1", "--out", str(blocker)],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert done.returncode == 1
     lines = [line for line in done.stderr.splitlines() if line.startswith("descend:")]
@@ -88,3 +94,123 @@ def test_help_lists_commands():
         [sys.executable, "-m", "descend", "--help"], capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 0 and "compare" in done.stdout
+
+
+# -- descend train ---------------------------------------------------------------
+def _run(*argv, timeout=300):
+    return subprocess.run(
+        [sys.executable, "-m", "descend", *argv], capture_output=True, text=True, timeout=timeout
+    )
+
+
+def test_train_moons_json_save_and_figures(tmp_path):
+    saved = tmp_path / "params.npz"
+    done = _run(
+        "train",
+        "--dataset",
+        "moons",
+        "--epochs",
+        "20",
+        "--hidden",
+        "8,4",
+        "--save",
+        str(saved),
+        "--out",
+        str(tmp_path),
+        "--json",
+    )
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["n_train"] + report["n_test"] == 300 and report["n_test"] == 76
+    assert 0.5 < report["test_accuracy"] <= 1
+    with np.load(saved, allow_pickle=False) as params:
+        assert params.files == ["W1", "b1", "W2", "b2", "W3", "b3"]
+        assert params["W1"].shape == (8, 2) and params["W3"].shape == (1, 4)
+    for name in ("train-cost.png", "train-boundary.png"):
+        _assert_png(tmp_path / name)
+
+
+def test_train_digits_reaches_95_percent(tmp_path):
+    done = _run(
+        "train", "--dataset", "digits", "--optimizer", "adam", "--out", str(tmp_path), "--json"
+    )
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["n_test"] == 450  # 25% of 1797, stratified
+    assert report["test_accuracy"] >= 0.95
+    assert (tmp_path / "train-cost.png").exists()
+    assert not (tmp_path / "train-boundary.png").exists()  # 64 features: no boundary
+
+
+def test_train_same_seed_same_result(tmp_path):
+    a = json.loads(_run("train", "--epochs", "5", "--out", str(tmp_path), "--json").stdout)
+    b = json.loads(_run("train", "--epochs", "5", "--out", str(tmp_path), "--json").stdout)
+    assert a["final_cost"] == b["final_cost"] and a["test_accuracy"] == b["test_accuracy"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "status", "pattern"),
+    [
+        (["train", "--optimizer", "sgdx"], 1, "unknown optimizer 'sgdx'.*adam"),
+        (["train", "--dataset", "nope"], 1, "unknown data set 'nope'.*digits"),
+        (["train", "--dataset", "missing.csv"], 1, "missing.csv"),
+        (["train", "--resume"], 1, "--checkpoint"),
+        (["train", "--hidden", "64,x"], 2, "--hidden"),
+        (["train", "--hidden", "0"], 2, "--hidden"),
+        (["train", "--epochs", "-1"], 2, "--epochs"),
+        (["trajectory", "--optimizers", "gd,foo"], 1, "unknown optimizer 'foo'"),
+        (["trajectory", "--surface", "moon"], 2, "--surface"),
+    ],
+)
+def test_train_and_trajectory_errors(tmp_path, argv, status, pattern):
+    done = _run(*argv, "--out", str(tmp_path))
+    assert done.returncode == status
+    assert "Traceback" not in done.stderr
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("descend: error:") or "error:" in last
+    assert re.search(pattern, last), last
+
+
+def test_resume_with_a_corrupt_checkpoint_is_one_line_and_untouched(tmp_path):
+    ck = tmp_path / "ck.npz"
+    ck.write_bytes(b"PK\x03\x04 garbage")
+    done = _run(
+        "train", "--epochs", "2", "--checkpoint", str(ck), "--resume", "--out", str(tmp_path)
+    )
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert re.search(r"descend: error: checkpoint .*ck.npz is unreadable", done.stderr)
+    assert ck.read_bytes() == b"PK\x03\x04 garbage"
+
+
+def test_resume_with_other_settings_names_them(tmp_path):
+    ck = tmp_path / "ck.npz"
+    assert (
+        _run("train", "--epochs", "2", "--checkpoint", str(ck), "--out", str(tmp_path)).returncode
+        == 0
+    )
+    done = _run(
+        "train",
+        "--epochs",
+        "3",
+        "--batch-size",
+        "16",
+        "--checkpoint",
+        str(ck),
+        "--resume",
+        "--out",
+        str(tmp_path),
+    )
+    assert done.returncode == 1
+    assert "batch_size (saved 64, asked 16)" in done.stderr
+
+
+@pytest.mark.parametrize("surface", ["quadratic", "rosenbrock", "logistic"])
+def test_trajectory_figures_and_json(tmp_path, surface):
+    done = _run(
+        "trajectory", "--surface", surface, "--steps", "50", "--out", str(tmp_path), "--json"
+    )
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert [r["optimizer"] for r in report["results"]] == ["gd", "momentum", "adam"]
+    _assert_png(tmp_path / f"trajectory-{surface}.png")
+    _assert_png(tmp_path / "trajectory-sgd-vs-gd.png")

@@ -6,13 +6,43 @@
 >>> state = opt.init(params)
 >>> params, state = opt.step(params, {"w": 2 * params["w"]}, state)
 
-The optimizers need only NumPy; scikit-learn and matplotlib are imported when
-a data set or a figure is asked for.
+The optimizers need only NumPy. scikit-learn, matplotlib and numba are
+imported when a data set, the estimator, a figure or a fast path is asked for:
+``descend.MLPClassifier`` is loaded on first access.
 """
 
+from typing import Any
+
 from . import schedules
-from .optim import GD, Adam, Momentum, Optimizer
+from .checkpoint import Checkpoint, load_checkpoint, save_checkpoint
+from .optim import GD, AdaGrad, Adam, AdamW, Momentum, Optimizer, RMSProp
 
 __version__ = "0.1.0"
 
-__all__ = ["GD", "Adam", "Momentum", "Optimizer", "__version__", "schedules"]
+__all__ = [
+    "GD",
+    "AdaGrad",
+    "Adam",
+    "AdamW",
+    "Checkpoint",
+    "MLPClassifier",
+    "Momentum",
+    "Optimizer",
+    "RMSProp",
+    "__version__",
+    "load_checkpoint",
+    "save_checkpoint",
+    "schedules",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "MLPClassifier":  # imports scikit-learn: only when asked for
+        from .estimator import MLPClassifier
+
+        return MLPClassifier
+    raise AttributeError(f"module 'descend' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -43,11 +43,17 @@ def _positive_float(text: str) -> float:
     return value
 
 
-def _progress(total: int, desc: str):
+def _progress(total: int, desc: str, disable: bool = False, unit: str = "epoch"):
     from tqdm import tqdm
 
     return tqdm(
-        total=total, desc=desc, unit="epoch", file=sys.stderr, mininterval=0.25, dynamic_ncols=True
+        total=total,
+        desc=desc,
+        unit=unit,
+        file=sys.stderr,
+        mininterval=0.25,
+        dynamic_ncols=True,
+        disable=disable,
     )
 
 
@@ -133,6 +139,191 @@ def _check_optimizers(names: Sequence[str]) -> None:
     unknown = [n for n in names if n not in NAMES]
     if unknown:
         raise ValueError(f"unknown optimizer {unknown[0]!r} (expected one of: {', '.join(NAMES)})")
+
+
+def train(args: argparse.Namespace) -> int:
+    """Train a classifier on a data set; report accuracies, write figures and files."""
+    from . import plots
+    from .checkpoint import save_params
+    from .registry import DEFAULT_RATES
+    from .runs import RunSettings, prepare_data, run
+
+    _check_optimizers([args.optimizer])
+    if args.resume and not args.checkpoint:
+        raise ValueError("--resume needs --checkpoint PATH")
+    comm = None
+    if args.distributed == "mpi":
+        from .parallel.mpi import world
+
+        comm = args.comm = world()
+    leader = comm is None or comm.Get_rank() == 0
+    settings = RunSettings(
+        dataset=args.dataset,
+        optimizer=args.optimizer,
+        learning_rate=args.learning_rate or DEFAULT_RATES[args.optimizer],
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        hidden=tuple(args.hidden),
+        seed=args.seed,
+        target=args.target,
+    )
+    data = prepare_data(settings, args.data_dir)
+    with _progress(settings.epochs, args.optimizer, disable=not leader) as bar:
+        result = run(
+            settings,
+            data=data,
+            checkpoint=args.checkpoint,
+            checkpoint_every=args.checkpoint_every,
+            resume=args.resume,
+            on_epoch=lambda epoch, cost: (bar.update(1), bar.set_postfix(cost=f"{cost:.4f}")),
+            comm=comm,
+        )
+    if not leader:
+        return 0
+    summary = result.summary()
+    summary["ranks"] = 1 if comm is None else comm.Get_size()
+    figures = []
+    if args.save:
+        summary["saved"] = str(save_params(args.save, result.params))
+    if result.costs:
+        ax = plots.cost_curves(
+            {args.optimizer: result.costs}, title=f"{args.dataset}: hidden {list(settings.hidden)}"
+        )
+        figures.append(plots.save(ax, Path(args.out) / "train-cost.png"))
+    if data.X_train.shape[0] == 2 and not data.softmax:
+        ax = plots.decision_boundary(
+            lambda P: runs_predict(result.params, P),
+            data.X_train.T,
+            data.y_train,
+            title=f"{args.optimizer}: held-out accuracy {result.test_accuracy:.4f}",
+        )
+        ax.set_xlabel("feature 1 (standardised)")
+        ax.set_ylabel("feature 2 (standardised)")
+        figures.append(plots.save(ax, Path(args.out) / "train-boundary.png"))
+    summary["figures"] = [str(f) for f in figures]
+    if args.json:
+        print(json.dumps(summary, indent=2))
+        return 0
+    resumed = f" (resumed at epoch {result.resumed_from})" if result.resumed_from else ""
+    print(
+        f"{args.dataset}: {summary['n_train']} training and {summary['n_test']} held-out "
+        f"examples, network {[data.X_train.shape[0], *settings.hidden, len(data.classes)]}"
+    )
+    print(
+        f"optimizer {args.optimizer}, learning rate {settings.learning_rate:g}, "
+        f"{settings.epochs} epochs of mini-batches of {settings.batch_size}{resumed}"
+    )
+    print(f"final cost         {summary['final_cost']:.6f}")
+    print(f"training accuracy  {result.train_accuracy:.4f}")
+    print(f"held-out accuracy  {result.test_accuracy:.4f}")
+    print(f"seconds            {result.seconds:.2f}")
+    if args.save:
+        print(f"parameters saved to {summary['saved']}")
+    for f in figures:
+        print(f"figure: {f}")
+    return 0
+
+
+def runs_predict(params, P: np.ndarray) -> np.ndarray:
+    """Labels of the rows of ``P`` from a binary network (for the boundary figure)."""
+    from . import network
+
+    return network.predict_labels(P.T, params)[0]
+
+
+def _hidden(text: str) -> list[int]:
+    try:
+        sizes = [int(n) for n in text.split(",") if n.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected sizes like 64,32, got {text!r}") from None
+    if any(n < 1 for n in sizes):
+        raise argparse.ArgumentTypeError(f"layer sizes must be positive, got {text!r}")
+    return sizes
+
+
+def _rates(text: str) -> list[float]:
+    return [_positive_float(t) for t in _names(text)]
+
+
+def _seeds(text: str) -> list[int]:
+    try:
+        return [int(t) for t in _names(text)]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected integer seeds like 0,1, got {text!r}") from None
+
+
+def sweep(args: argparse.Namespace) -> int:
+    """Every optimizer x learning rate x seed as a Dask task; a ranked table and a figure."""
+    from . import plots
+    from .runs import RunSettings
+
+    _check_optimizers(args.optimizers)
+    try:
+        from .parallel.sweep import grid
+        from .parallel.sweep import sweep as run_sweep
+    except ImportError as err:
+        raise ImportError(
+            f"descend sweep needs Dask: pip install 'descend[dask]' ({err})"
+        ) from None
+    base = RunSettings(
+        dataset=args.dataset,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        hidden=tuple(args.hidden),
+        target=args.target,
+    )
+    settings = grid(base, args.optimizers, args.learning_rates, args.seeds)
+    start = time.perf_counter()
+    with _progress(len(settings), "sweep", unit="run") as bar:
+        result = run_sweep(
+            settings,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            data_dir=args.data_dir,
+            on_done=lambda row: bar.update(1),
+        )
+    seconds = time.perf_counter() - start
+    ax = plots.accuracy_by_rate(
+        result.rows,
+        title=f"{args.dataset}: {args.epochs} epochs, seeds {','.join(map(str, args.seeds))}",
+    )
+    figure = plots.save(ax, Path(args.out) / "sweep-accuracy.png")
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "runs": result.ranked(),
+                    "retried": result.retried,
+                    "workers": result.workers,
+                    "scheduler": result.address,
+                    "seconds": seconds,
+                    "figures": [str(figure)],
+                },
+                indent=2,
+            )
+        )
+        return 0
+    print(
+        f"{len(settings)} runs on {result.workers} Dask workers ({result.address}) "
+        f"in {seconds:.1f} s"
+    )
+    print(
+        f"{'optimizer':<10} {'rate':>8} {'seed':>5} {'held-out':>9} {'train':>7} "
+        f"{'final cost':>11} {'seconds':>8}"
+    )
+    for r in result.ranked():
+        print(
+            f"{r['optimizer']:<10} {r['learning_rate']:>8g} {r['seed']:>5} "
+            f"{r['test_accuracy']:>9.4f} {r['train_accuracy']:>7.4f} {r['final_cost']:>11.6f} "
+            f"{r['seconds']:>8.2f}"
+        )
+    for r in result.retried:
+        print(
+            f"retried after {r['worker_deaths']} worker death(s): {r['optimizer']} "
+            f"rate {r['learning_rate']:g} seed {r['seed']}"
+        )
+    print(f"figure: {figure}")
+    return 0
 
 
 def trajectory(args: argparse.Namespace) -> int:
@@ -263,6 +454,151 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(run=compare)
 
+    from .registry import NAMES
+
+    p = sub.add_parser(
+        "train",
+        help="train a classifier on a data set and report its accuracy",
+        description="Train a fully connected network (ReLU hidden layers; sigmoid output for "
+        "two classes, softmax for more) on a data set, holding out 25%% of the examples "
+        "(chosen from --seed; Fashion-MNIST keeps its own test file). Features are "
+        "standardised with the training split's statistics.",
+    )
+    p.add_argument(
+        "--dataset",
+        default="moons",
+        help="moons, circles, spirals, iris, wine, breast_cancer, digits, "
+        "fashion_mnist, or the path of a .csv or .npz file (default: %(default)s)",
+    )
+    p.add_argument(
+        "--optimizer", default="adam", help=f"one of {', '.join(NAMES)} (default: %(default)s)"
+    )
+    p.add_argument(
+        "--learning-rate",
+        type=_positive_float,
+        default=None,
+        help="learning rate (default: 0.001 for Adam-like rules, 0.1 for GD and "
+        "momentum, 0.01 for AdaGrad)",
+    )
+    p.add_argument(
+        "--epochs",
+        type=_positive_int,
+        default=50,
+        help="passes over the training split (default: %(default)s)",
+    )
+    p.add_argument(
+        "--batch-size",
+        type=_positive_int,
+        default=64,
+        help="mini-batch size (default: %(default)s)",
+    )
+    p.add_argument(
+        "--hidden",
+        type=_hidden,
+        default=[64],
+        help="hidden layer sizes, comma-separated (default: 64)",
+    )
+    p.add_argument(
+        "--seed", type=int, default=0, help="seed of the split, the initial weights and the batches"
+    )
+    p.add_argument("--target", default=None, help="label column of a CSV file (default: last)")
+    p.add_argument(
+        "--data-dir",
+        default=None,
+        help="folder of the Fashion-MNIST IDX files (default: where the Debian "
+        "package dataset-fashion-mnist puts them)",
+    )
+    p.add_argument(
+        "--save",
+        default=None,
+        metavar="PATH",
+        help="write the trained parameters to PATH as .npz (W1, b1, ...)",
+    )
+    p.add_argument(
+        "--checkpoint",
+        default=None,
+        metavar="PATH",
+        help="write a checkpoint (.npz) at the end and every --checkpoint-every epochs",
+    )
+    p.add_argument(
+        "--checkpoint-every",
+        type=_positive_int,
+        default=None,
+        metavar="K",
+        help="epochs between checkpoints",
+    )
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue from --checkpoint if it exists (else start fresh)",
+    )
+    p.add_argument(
+        "--out", default="descend-out", help="folder for the PNG figures (default: %(default)s)"
+    )
+    p.add_argument(
+        "--distributed",
+        choices=["mpi"],
+        default=None,
+        help="data-parallel over MPI ranks: mpiexec -n N descend train ... --distributed mpi "
+        "(needs pip install 'descend[mpi]')",
+    )
+    p.add_argument("--json", action="store_true", help="print the results as JSON")
+    p.set_defaults(run=train)
+
+    p = sub.add_parser(
+        "sweep",
+        help="train every optimizer x learning rate x seed on Dask and rank them",
+        description="Run descend train for every combination of optimizer, learning rate and "
+        "seed as Dask tasks, on a local cluster of --workers processes or on a running "
+        "scheduler (--scheduler). Each run equals descend train with the same settings.",
+    )
+    p.add_argument("--dataset", default="digits", help="as for train (default: %(default)s)")
+    p.add_argument(
+        "--optimizers",
+        type=_names,
+        default=["adam", "momentum"],
+        help="comma-separated optimizer names (default: adam,momentum)",
+    )
+    p.add_argument(
+        "--learning-rates",
+        type=_rates,
+        default=[0.001, 0.01],
+        help="comma-separated learning rates (default: 0.001,0.01)",
+    )
+    p.add_argument(
+        "--seeds", type=_seeds, default=[0, 1], help="comma-separated seeds (default: 0,1)"
+    )
+    p.add_argument(
+        "--epochs", type=_positive_int, default=20, help="epochs per run (default: %(default)s)"
+    )
+    p.add_argument(
+        "--batch-size",
+        type=_positive_int,
+        default=64,
+        help="mini-batch size (default: %(default)s)",
+    )
+    p.add_argument("--hidden", type=_hidden, default=[64], help="hidden layer sizes (default: 64)")
+    p.add_argument("--target", default=None, help="label column of a CSV file")
+    p.add_argument("--data-dir", default=None, help="folder of the Fashion-MNIST files")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=2,
+        help="worker processes of the local cluster (default: %(default)s)",
+    )
+    where.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="tcp://HOST:PORT",
+        help="use the Dask cluster of this scheduler instead",
+    )
+    p.add_argument(
+        "--out", default="descend-out", help="folder for the PNG figure (default: %(default)s)"
+    )
+    p.add_argument("--json", action="store_true", help="print every run as JSON")
+    p.set_defaults(run=sweep)
+
     from .surfaces import SURFACES
 
     p = sub.add_parser(
@@ -311,9 +647,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.run(args)
-    except (ValueError, TypeError, OSError) as err:
+    except (ValueError, TypeError, OSError, ImportError) as err:
         if args.debug:
             raise
+        comm = getattr(args, "comm", None)
+        if comm is not None and comm.Get_size() > 1:
+            # one rank failing must end them all, never leave the others hanging
+            print(f"descend: error: rank {comm.Get_rank()}: {err}", file=sys.stderr, flush=True)
+            comm.Abort(1)
         print(f"descend: error: {err}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -23,6 +23,7 @@ __all__ = [
     "ACTIVATIONS",
     "backward",
     "check_layers",
+    "check_targets",
     "cost",
     "forward",
     "gradient_check",
@@ -65,6 +66,26 @@ def check_layers(layers_dims: Sequence[int]) -> list[int]:
         if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
             raise ValueError(f"layers_dims must hold positive ints, got {dims}")
     return [int(n) for n in dims]
+
+
+def check_targets(Y: np.ndarray) -> bool:
+    """Check the labels of a network; return True for a softmax (one-hot) output.
+
+    ``Y.shape == (1, m)`` must hold only 0 and 1 (a sigmoid unit); ``(k, m)``
+    with ``k >= 2`` must be one-hot by column (a softmax over k classes).
+    """
+    if not isinstance(Y, np.ndarray) or Y.ndim != 2:
+        raise ValueError(f"Y must be a 2-D array with examples in columns, got {np.shape(Y)}")
+    if Y.shape[0] == 1:
+        bad = ~np.isin(Y, (0, 1))
+        if bad.any():
+            raise ValueError(
+                f"Y must hold 0/1 labels for a sigmoid output; found {Y[bad][0].item()!r}"
+            )
+        return False
+    if not (np.isin(Y, (0, 1)).all() and (Y.sum(axis=0) == 1).all()):
+        raise ValueError(f"Y with {Y.shape[0]} rows must be one-hot by column")
+    return True
 
 
 def num_layers(params: Params) -> int:

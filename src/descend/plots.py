@@ -113,6 +113,37 @@ def contour_paths(
     return ax
 
 
+def accuracy_by_rate(rows: Sequence[Mapping[str, Any]], ax: Any = None, *, title: str = "") -> Any:
+    """Held-out accuracy against learning rate (log scale), one line per optimizer.
+
+    Each row needs ``optimizer``, ``learning_rate`` and ``test_accuracy``; the
+    line joins the means over seeds and the dots show every run.
+    """
+    ax = ax if ax is not None else new_axes()[0]
+    for i, name in enumerate(dict.fromkeys(r["optimizer"] for r in rows)):
+        mine = [r for r in rows if r["optimizer"] == name]
+        rates = sorted({r["learning_rate"] for r in mine})
+        means = [
+            np.mean([r["test_accuracy"] for r in mine if r["learning_rate"] == lr]) for lr in rates
+        ]
+        ax.plot(rates, means, "-", color=f"C{i}", label=name, linewidth=1.6)
+        ax.plot(
+            [r["learning_rate"] for r in mine],
+            [r["test_accuracy"] for r in mine],
+            "o",
+            color=f"C{i}",
+            markersize=4,
+            alpha=0.7,
+        )
+    ax.set_xscale("log")
+    ax.set_xlabel("learning rate")
+    ax.set_ylabel("held-out accuracy")
+    ax.set_title(title or "Accuracy by learning rate")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    return ax
+
+
 def save(ax: Any, path: str | Path) -> Path:
     """Write the figure holding ``ax`` as a PNG at ``path`` (folders are created)."""
     path = Path(path)

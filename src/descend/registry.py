@@ -11,7 +11,7 @@ from typing import Any
 from . import optim
 from .optim import Optimizer
 
-__all__ = ["NAMES", "make_optimizer"]
+__all__ = ["DEFAULT_RATES", "NAMES", "make_optimizer"]
 
 # name -> (class name in descend.optim, fixed keyword arguments)
 _TABLE: dict[str, tuple[str, dict[str, Any]]] = {
@@ -23,6 +23,19 @@ _TABLE: dict[str, tuple[str, dict[str, Any]]] = {
     "adamw": ("AdamW", {}),
     "rmsprop": ("RMSProp", {}),
     "adagrad": ("AdaGrad", {}),
+}
+
+#: A learning rate that trains a standardised MLP reasonably, per optimizer
+#: (the command line's default; plain GD needs a far larger rate than Adam).
+DEFAULT_RATES: dict[str, float] = {
+    "gd": 0.1,
+    "momentum": 0.1,
+    "nesterov": 0.1,
+    "adam": 0.001,
+    "amsgrad": 0.001,
+    "adamw": 0.001,
+    "rmsprop": 0.001,
+    "adagrad": 0.01,
 }
 
 NAMES: tuple[str, ...] = tuple(n for n, (cls, _) in _TABLE.items() if hasattr(optim, cls))

@@ -189,8 +189,16 @@ def fit(
     ``callback(epoch, mean_cost, params)`` runs after each epoch.
     """
     m = batching.check_examples(X, Y)
+    network.check_targets(Y)
     check_count("num_epochs", num_epochs)
-    parameters = initialize_parameters(layers_dims)
+    dims = network.check_layers(layers_dims)
+    if dims[0] != X.shape[0] or dims[-1] != Y.shape[0]:
+        raise ValueError(
+            f"layers_dims {dims} does not fit the data: X has {X.shape[0]} features and "
+            f"Y has {Y.shape[0]} row(s), so layers_dims must start with {X.shape[0]} "
+            f"and end with {Y.shape[0]}"
+        )
+    parameters = initialize_parameters(dims)
     rate = learning_rate
     if decay is not None:
         n_batches = -(-m // batching.check_batch_size(mini_batch_size))

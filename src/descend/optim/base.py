@@ -153,8 +153,9 @@ class Optimizer:
             ``params`` or ``grads`` is not a dict of floating arrays.
         ValueError
             Keys or shapes disagree, the state belongs to other params or another
-            optimizer, a gradient is not finite (with ``on_nonfinite="raise"``),
-            or a schedule returns an invalid learning rate.
+            optimizer, a gradient is not finite or the update overflows to a
+            non-finite value (with ``on_nonfinite="raise"``; ``"skip"`` skips the
+            step instead), or a schedule returns an invalid learning rate.
         """
         check_params(params)
         check_grads(grads, params)
@@ -171,17 +172,32 @@ class Optimizer:
             grads = clip_by_global_norm(grads, self.clip_norm)
         new_params: Params = {}
         new_slots: dict[str, Params] = {slot: {} for slot in self.slots}
-        for key, w in params.items():
-            out = self.update(
-                w,
-                grads[key].astype(w.dtype, copy=False),
-                *(state[slot][key] for slot in self.slots),
-                t=t + 1,
-                learning_rate=learning_rate,
-            )
+        with np.errstate(over="ignore", invalid="ignore"):  # overflow is checked below
+            results = {
+                key: self.update(
+                    w,
+                    grads[key].astype(w.dtype, copy=False),
+                    *(state[slot][key] for slot in self.slots),
+                    t=t + 1,
+                    learning_rate=learning_rate,
+                )
+                for key, w in params.items()
+            }
+        for key, out in results.items():
             new_params[key] = out[0]
             for slot, value in zip(self.slots, out[1:], strict=True):
                 new_slots[slot][key] = value
+        overflow = first_nonfinite(new_params) or next(
+            (f"{slot}/{k}" for slot in self.slots if (k := first_nonfinite(new_slots[slot]))),
+            None,
+        )
+        if overflow is not None:  # finite inputs, non-finite result: the arithmetic overflowed
+            if self.on_nonfinite == "raise":
+                raise ValueError(
+                    f"the update overflowed: {overflow!r} would hold NaN or inf "
+                    f"(learning rate {learning_rate:g}); nothing was changed"
+                )
+            return dict(params), {**state, "skipped": state["skipped"] + 1}
         return new_params, {"t": t + 1, "skipped": state["skipped"], **new_slots}
 
     # -- checkpoints of the state ---------------------------------------------
