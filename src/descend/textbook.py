@@ -206,7 +206,8 @@ def fit(
     parameters, _, history = training.train(
         parameters,
         _optimizer(optimizer, rate, beta, beta1, beta2, epsilon),
-        lambda epoch: random_mini_batches(X, Y, mini_batch_size, seed=11 + epoch),
+        # epoch i draws the batches of random_mini_batches(X, Y, mini_batch_size, 11 + i)
+        training.MiniBatches(X, Y, mini_batch_size, seed=11, legacy=True),
         num_epochs,
         callback=callback,
     )

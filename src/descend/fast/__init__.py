@@ -1,0 +1,69 @@
+"""Compiled fast paths: fused update kernels on flat buffers, and a compiled training loop.
+
+Install with ``pip install descend[fast]`` (numba). Nothing here imports numba
+until a fast path actually runs, so ``import descend`` stays as light as NumPy.
+
+Design
+------
+*Flat buffers.* :class:`FlatOptimizer` copies the parameters, the gradients and
+every state slot into one contiguous 1-D buffer per dtype (:class:`FlatLayout`;
+arrays packed in dict order, no padding). ``opt.params``, ``opt.grads`` and the
+slots of ``opt.state`` are dicts of *views* into those buffers, keyed like the
+params, so NumPy code reads and writes them as usual, while ``opt.step()``
+runs one fused kernel per buffer: gradient clipping, moments, bias correction
+and the update in a single pass, touching each byte once. A pre-pass reads the
+gradients once to check that they are finite (and to get the global norm for
+``clip_norm``), so that a step that raises or skips changes nothing, as in the
+reference. This is opt-in: ``descend.Adam.step`` stays the pure NumPy
+reference, and the fast path must equal it (``tests/test_fast.py``)::
+
+    from descend.fast import FlatOptimizer
+    opt = FlatOptimizer(descend.Adam(1e-3), params)   # params copied into buffers
+    for X, Y in data:
+        write_gradients_into(opt.grads, opt.params, X, Y)  # e.g. np.matmul(..., out=)
+        opt.step()                                    # in place, one kernel
+
+*Kernels.* :mod:`descend.fast.kernels` holds one numba kernel per rule (GD,
+Momentum, Adam), written element by element in the reference's order of
+operations with scalars rounded to the buffer's dtype, so results agree with
+NumPy to the last bits (float64) or to an ulp (float32). Each has a
+single-threaded version and a ``parallel=True`` twin; ``FlatOptimizer`` uses the
+latter for buffers of at least ``flat.PARALLEL_THRESHOLD`` elements
+(``parallel=`` overrides it).
+
+*Training loop.* :func:`descend.training.train` (and through it
+``textbook.model``/``fit``) hands supported runs to :func:`loop.train_fast`:
+ReLU hidden layers, sigmoid or softmax output, GD/Momentum/Adam without extra
+rule options, data whose NumPy promotion with the params keeps their dtype.
+With a :class:`descend.training.MiniBatches` (data, not an opaque callable) whole
+chunks of epochs run in one compiled call, shuffles included (a compiled
+MT19937 gives ``RandomState(seed).permutation`` exactly). Other callables give
+one compiled step per batch. The loop's kernels are single-threaded: numba
+``parallel=True`` threads next to live OpenBLAS threads oversubscribe small
+machines. Set ``DESCEND_NO_FAST=1`` to force the NumPy reference loop.
+
+Threading: the parallel kernels use numba's threading layer and
+``numba.set_num_threads``; BLAS products inside the loop use the BLAS that numba
+links (SciPy's OpenBLAS), whose threads follow ``OPENBLAS_NUM_THREADS``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["FlatLayout", "FlatOptimizer", "available", "supports"]
+
+
+def available() -> bool:
+    """Whether the fast paths can run (numba importable); does not import numba."""
+    from .loop import available as _available
+
+    return _available()
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("FlatLayout", "FlatOptimizer", "supports"):
+        from . import flat
+
+        return getattr(flat, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
