@@ -41,6 +41,37 @@ def test_compare_json(tmp_path, capsys):
     assert len(report["figures"]) == 2
 
 
+def test_compare_other_data_and_optimizers(tmp_path, capsys):
+    argv = [
+        "compare",
+        "--dataset",
+        "circles",
+        "--optimizers",
+        "nesterov,rmsprop,adagrad",
+        "--epochs",
+        "5",
+        "--out",
+        str(tmp_path),
+        "--json",
+    ]
+    assert main(argv) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["dataset"] == "circles" and report["epochs"] == 5
+    assert [r["optimizer"] for r in report["results"]] == ["nesterov", "rmsprop", "adagrad"]
+    assert all(0 <= r["test_accuracy"] <= 1 for r in report["results"])
+    _assert_png(tmp_path / "compare-boundaries.png")  # two features: boundaries drawn
+
+
+def test_compare_moons_matches_the_textbook_model(tmp_path, capsys):
+    """compare's course recipe is textbook.model's: same first-epoch cost."""
+    assert (
+        main(["compare", "--epochs", "1", "--optimizers", "gd", "--out", str(tmp_path), "--json"])
+        == 0
+    )
+    report = json.loads(capsys.readouterr().out)
+    assert f"{report['results'][0]['final_cost']:f}" == "0.702405"
+
+
 def test_compare_as_a_subprocess(tmp_path):
     done = subprocess.run(
         [sys.executable, "-m", "descend", "compare", "--epochs", "3", "--out", str(tmp_path)],
@@ -159,6 +190,8 @@ def test_train_same_seed_same_result(tmp_path):
         (["train", "--hidden", "0"], 2, "--hidden"),
         (["train", "--epochs", "-1"], 2, "--epochs"),
         (["trajectory", "--optimizers", "gd,foo"], 1, "unknown optimizer 'foo'"),
+        (["compare", "--optimizers", "adam,bogus"], 1, "unknown optimizer 'bogus'"),
+        (["compare", "--dataset", "nope"], 1, "unknown data set 'nope'"),
         (["trajectory", "--surface", "moon"], 2, "--surface"),
     ],
 )

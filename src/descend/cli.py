@@ -8,6 +8,7 @@ errors, 1 for the rest. ``--debug`` shows the traceback instead.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 import time
@@ -57,68 +58,126 @@ def _progress(total: int, desc: str, disable: bool = False, unit: str = "epoch")
     )
 
 
-def compare(args: argparse.Namespace) -> int:
-    """Train GD, momentum and Adam on moons with the course recipe; table and figures."""
-    from . import network, plots, textbook
+def _course_run(name: str, args: argparse.Namespace, bar) -> dict:
+    """One optimizer on the course's moons recipe (textbook.fit, any optimizer)."""
+    from . import network, textbook, training
+    from .registry import make_optimizer
 
     X, Y = textbook.load_dataset()
-    layers_dims = [X.shape[0], 5, 2, 1]
+    rate = args.learning_rate or 0.0007
+    start = time.perf_counter()
+    params, _, history = training.train(
+        textbook.initialize_parameters([X.shape[0], 5, 2, 1]),
+        make_optimizer(name, rate),
+        training.MiniBatches(X, Y, args.batch_size, seed=11, legacy=True),
+        args.epochs or 5000,
+        callback=lambda *_: bar.update(1),
+    )
+    return {
+        "optimizer": name,
+        "learning_rate": rate,
+        "final_cost": history.costs[-1],
+        "train_accuracy": float(np.mean(network.predict_labels(X, params) == Y)),
+        "test_accuracy": None,
+        "seconds": time.perf_counter() - start,
+        "costs": history.costs,
+        "predict": lambda P, p=params: network.predict_labels(P.T, p)[0],
+        "points": (X.T, Y[0]),
+    }
+
+
+def _dataset_run(name: str, args: argparse.Namespace, bar, data) -> dict:
+    """One optimizer on a data set's held-out split (runs.run)."""
+    from . import network
+    from .registry import DEFAULT_RATES
+    from .runs import RunSettings, run
+
+    settings = RunSettings(
+        dataset=args.dataset,
+        optimizer=name,
+        learning_rate=args.learning_rate or DEFAULT_RATES[name],
+        epochs=args.epochs or 50,
+        batch_size=args.batch_size,
+        hidden=tuple(args.hidden),
+    )
+    result = run(settings, data=data, on_epoch=lambda *_: bar.update(1))
+    return {
+        "optimizer": name,
+        "learning_rate": settings.learning_rate,
+        "final_cost": result.costs[-1],
+        "train_accuracy": result.train_accuracy,
+        "test_accuracy": result.test_accuracy,
+        "seconds": result.seconds,
+        "costs": result.costs,
+        "predict": lambda P, p=result.params: network.predict_labels(P.T, p)[0],
+        "points": (data.X_train.T, data.y_train),
+    }
+
+
+def compare(args: argparse.Namespace) -> int:
+    """Train several optimizers on one data set; a table, cost curves and boundaries."""
+    from . import plots
+    from .runs import RunSettings, prepare_data
+
+    _check_optimizers(args.optimizers)
+    course = args.dataset == "moons"
+    data = None if course else prepare_data(RunSettings(dataset=args.dataset), args.data_dir)
+    epochs = args.epochs or (5000 if course else 50)
     results = []
-    for name in COURSE_OPTIMIZERS:
-        with _progress(args.epochs, f"{name:>8}") as bar:
-            start = time.perf_counter()
-            params, history = textbook.fit(
-                X,
-                Y,
-                layers_dims,
-                name,
-                learning_rate=args.learning_rate,
-                mini_batch_size=args.batch_size,
-                num_epochs=args.epochs,
-                callback=lambda *_: bar.update(1),
-            )
-            seconds = time.perf_counter() - start
-        accuracy = float(np.mean(network.predict_labels(X, params) == Y))
-        results.append(
-            {
-                "optimizer": name,
-                "final_cost": history.costs[-1],
-                "train_accuracy": accuracy,
-                "seconds": seconds,
-                "costs": history.costs,
-                "params": params,
-            }
-        )
+    for name in args.optimizers:
+        with _progress(epochs, f"{name:>8}") as bar:
+            if course:
+                results.append(_course_run(name, args, bar))
+            else:
+                results.append(_dataset_run(name, args, bar, data))
 
     out = Path(args.out)
-    ax = plots.cost_curves(
-        {r["optimizer"]: r["costs"] for r in results},
-        title=f"Moons, {layers_dims}, mini-batch {args.batch_size}",
-    )
+    if course:
+        title = f"Moons (course recipe), [2, 5, 2, 1], mini-batch {args.batch_size}"
+    else:
+        title = f"{args.dataset}, hidden {args.hidden}, mini-batch {args.batch_size}"
+    ax = plots.cost_curves({r["optimizer"]: r["costs"] for r in results}, title=title)
     figures = [plots.save(ax, out / "compare-costs.png")]
-    axes = plots.new_axes(len(results), width=4.5, height=4.0)
-    for ax, r in zip(axes, results, strict=True):
-        plots.decision_boundary(
-            lambda P, p=r["params"]: network.predict_labels(P.T, p)[0],
-            X.T,
-            Y,
-            ax,
-            title=f"{r['optimizer']}: accuracy {r['train_accuracy']:.4f}",
-        )
-    figures.append(plots.save(axes[0], out / "compare-boundaries.png"))
+    points, labels = results[0]["points"]
+    if points.shape[1] == 2 and len(np.unique(labels)) == 2:
+        axes = plots.new_axes(len(results), width=4.5, height=4.0)
+        for ax, r in zip(axes, results, strict=True):
+            accuracy = r["train_accuracy"] if course else r["test_accuracy"]
+            which = "accuracy" if course else "held-out accuracy"
+            plots.decision_boundary(
+                r["predict"], points, labels, ax, title=f"{r['optimizer']}: {which} {accuracy:.4f}"
+            )
+        figures.append(plots.save(axes[0], out / "compare-boundaries.png"))
 
+    keys = (
+        "optimizer",
+        "learning_rate",
+        "final_cost",
+        "train_accuracy",
+        "test_accuracy",
+        "seconds",
+    )
     if args.json:
-        rows = [
-            {k: r[k] for k in ("optimizer", "final_cost", "train_accuracy", "seconds")}
-            for r in results
-        ]
-        print(json.dumps({"results": rows, "figures": [str(f) for f in figures]}, indent=2))
-        return 0
-    print(f"{'optimizer':<10} {'final cost':>10} {'train accuracy':>15} {'seconds':>8}")
-    for r in results:
+        rows = [{k: r[k] for k in keys} for r in results]
         print(
-            f"{r['optimizer']:<10} {r['final_cost']:>10.6f} {r['train_accuracy']:>15.4f} "
-            f"{r['seconds']:>8.2f}"
+            json.dumps(
+                {
+                    "dataset": args.dataset,
+                    "epochs": epochs,
+                    "results": rows,
+                    "figures": [str(f) for f in figures],
+                },
+                indent=2,
+            )
+        )
+        return 0
+    held_out = "" if course else f" {'held-out':>9}"
+    print(f"{'optimizer':<10} {'final cost':>10} {'train accuracy':>15}{held_out} {'seconds':>8}")
+    for r in results:
+        test = "" if course else f" {r['test_accuracy']:>9.4f}"
+        print(
+            f"{r['optimizer']:<10} {r['final_cost']:>10.6f} {r['train_accuracy']:>15.4f}"
+            f"{test} {r['seconds']:>8.2f}"
         )
     print("figures:")
     for f in figures:
@@ -153,7 +212,7 @@ def train(args: argparse.Namespace) -> int:
         raise ValueError("--resume needs --checkpoint PATH")
     comm = None
     if args.distributed == "mpi":
-        from .parallel.mpi import world
+        from .parallel.mpi import limit_blas_threads, world
 
         comm = args.comm = world()
     leader = comm is None or comm.Get_rank() == 0
@@ -168,7 +227,10 @@ def train(args: argparse.Namespace) -> int:
         target=args.target,
     )
     data = prepare_data(settings, args.data_dir)
-    with _progress(settings.epochs, args.optimizer, disable=not leader) as bar:
+    with (
+        contextlib.nullcontext() if comm is None else limit_blas_threads(comm),
+        _progress(settings.epochs, args.optimizer, disable=not leader) as bar,
+    ):
         result = run(
             settings,
             data=data,
@@ -423,22 +485,35 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "compare",
-        help="train GD, momentum and Adam on the moons data and compare them",
-        description="Train GD, momentum and Adam on the 300-point moons data set with the "
-        "course recipe (network [2, 5, 2, 1], He initialisation, mini-batches of 64, "
-        "learning rate 0.0007), print a table and write figures.",
+        help="train several optimizers on one data set and compare them",
+        description="Train optimizers side by side. On moons (the default) this is the "
+        "course recipe: the 300-point data set, network [2, 5, 2, 1], He initialisation, "
+        "mini-batches of 64, learning rate 0.0007, 5000 epochs, accuracy on the training "
+        "set. On any other data set each optimizer trains as descend train would (25%% held "
+        "out, its default learning rate, 50 epochs).",
+    )
+    p.add_argument(
+        "--dataset",
+        default="moons",
+        help="moons (the course recipe) or any data set of descend train (default: %(default)s)",
+    )
+    p.add_argument(
+        "--optimizers",
+        type=_names,
+        default=list(COURSE_OPTIMIZERS),
+        help="comma-separated optimizer names (default: gd,momentum,adam)",
     )
     p.add_argument(
         "--epochs",
         type=_positive_int,
-        default=5000,
-        help="epochs per optimizer (default: %(default)s)",
+        default=None,
+        help="epochs per optimizer (default: 5000 on moons, else 50)",
     )
     p.add_argument(
         "--learning-rate",
         type=_positive_float,
-        default=0.0007,
-        help="learning rate α (default: %(default)s)",
+        default=None,
+        help="one learning rate for all (default: 0.0007 on moons, else each optimizer's own)",
     )
     p.add_argument(
         "--batch-size",
@@ -446,6 +521,10 @@ def build_parser() -> argparse.ArgumentParser:
         default=64,
         help="mini-batch size (default: %(default)s)",
     )
+    p.add_argument(
+        "--hidden", type=_hidden, default=[64], help="hidden layer sizes off moons (default: 64)"
+    )
+    p.add_argument("--data-dir", default=None, help="folder of the Fashion-MNIST files")
     p.add_argument(
         "--out", default="descend-out", help="folder for the PNG figures (default: %(default)s)"
     )

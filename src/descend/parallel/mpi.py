@@ -27,7 +27,7 @@ from ..network import backward, cost, forward
 from ..optim.base import Optimizer, Params, State
 from ..training import Batches, EpochCallback, History
 
-__all__ = ["allreduce_train", "world"]
+__all__ = ["allreduce_train", "limit_blas_threads", "world"]
 
 
 def world() -> Any:
@@ -39,6 +39,22 @@ def world() -> Any:
             "--distributed mpi needs mpi4py and an MPI library: pip install 'descend[mpi]'"
         ) from err
     return MPI.COMM_WORLD
+
+
+def limit_blas_threads(comm: Any) -> Any:
+    """Share this machine's cores among the ranks on it: a ``threadpool_limits`` context.
+
+    Each rank's BLAS would otherwise start one thread per core, and ``N`` ranks
+    on one machine would run ``N`` times too many threads, which costs far more
+    than the parallelism gives.
+    """
+    import os
+
+    from mpi4py import MPI
+    from threadpoolctl import threadpool_limits
+
+    local = comm.Split_type(MPI.COMM_TYPE_SHARED).Get_size()
+    return threadpool_limits(limits=max(1, (os.cpu_count() or 1) // local))
 
 
 def allreduce_train(
