@@ -474,6 +474,17 @@ def trajectory(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_output(p: argparse.ArgumentParser, command) -> None:
+    """The options every command shares, and the function that runs it."""
+    p.add_argument(
+        "--out", default="descend-out", help="folder for the PNG figures (default: %(default)s)"
+    )
+    p.add_argument(
+        "--json", action="store_true", help="print the results as JSON on stdout instead of a table"
+    )
+    p.set_defaults(run=command)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="descend",
@@ -525,13 +536,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--hidden", type=_hidden, default=[64], help="hidden layer sizes off moons (default: 64)"
     )
     p.add_argument("--data-dir", default=None, help="folder of the Fashion-MNIST files")
-    p.add_argument(
-        "--out", default="descend-out", help="folder for the PNG figures (default: %(default)s)"
-    )
-    p.add_argument(
-        "--json", action="store_true", help="print the results as JSON on stdout instead of a table"
-    )
-    p.set_defaults(run=compare)
+    _add_output(p, compare)
 
     from .registry import NAMES
 
@@ -612,17 +617,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="continue from --checkpoint if it exists (else start fresh)",
     )
     p.add_argument(
-        "--out", default="descend-out", help="folder for the PNG figures (default: %(default)s)"
-    )
-    p.add_argument(
         "--distributed",
         choices=["mpi"],
         default=None,
         help="data-parallel over MPI ranks: mpiexec -n N descend train ... --distributed mpi "
         "(needs pip install 'descend[mpi]')",
     )
-    p.add_argument("--json", action="store_true", help="print the results as JSON")
-    p.set_defaults(run=train)
+    _add_output(p, train)
 
     p = sub.add_parser(
         "sweep",
@@ -672,11 +673,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="tcp://HOST:PORT",
         help="use the Dask cluster of this scheduler instead",
     )
-    p.add_argument(
-        "--out", default="descend-out", help="folder for the PNG figure (default: %(default)s)"
-    )
-    p.add_argument("--json", action="store_true", help="print every run as JSON")
-    p.set_defaults(run=sweep)
+    _add_output(p, sweep)
 
     from .surfaces import SURFACES
 
@@ -712,11 +709,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="one learning rate for all (default: a tuned rate per optimizer)",
     )
     p.add_argument("--seed", type=int, default=0, help="seed of the SGD sampling")
-    p.add_argument(
-        "--out", default="descend-out", help="folder for the PNG figures (default: %(default)s)"
-    )
-    p.add_argument("--json", action="store_true", help="print the results as JSON")
-    p.set_defaults(run=trajectory)
+    _add_output(p, trajectory)
     return parser
 
 
