@@ -145,7 +145,7 @@ def check_slots(state: Any, params: Mapping[str, np.ndarray], slots: tuple[str, 
         unexpected = sorted(set(state) - expected)
         absent = sorted(expected - set(state))
         raise ValueError(
-            "state does not belong to this optimizer: "
+            f"state does not belong to this optimizer (it expects the slots {list(slots)}): "
             + (f"missing {absent} " if absent else "")
             + (f"unexpected {unexpected}" if unexpected else "")
         )

@@ -103,8 +103,8 @@ def state_from_flat(
     saved_kind = np.asarray(flat["kind"])
     if saved_kind.shape != () or saved_kind.dtype.kind != "U" or str(saved_kind) != kind:
         raise ValueError(
-            f"state_dict key 'kind' is {saved_kind!r}: it was written by another optimizer "
-            f"kind, but this optimizer is {kind!r}"
+            f"state_dict key 'kind' is {saved_kind.tolist()!r}: it was written by another "
+            f"optimizer kind, but this optimizer is {kind!r}"
         )
     expected = ["kind", *_COUNTS, *(f"{slot}/{name}" for slot in slots for name in params)]
     missing = [key for key in expected if key not in flat]
