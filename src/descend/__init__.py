@@ -14,7 +14,6 @@ imported when a data set, the estimator, a figure or a fast path is asked for:
 from typing import Any
 
 from . import schedules
-from .checkpoint import Checkpoint, load_checkpoint, save_checkpoint
 from .optim import GD, AdaGrad, Adam, AdamW, Momentum, Optimizer, RMSProp
 
 __version__ = "0.1.0"
@@ -36,11 +35,19 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    if name == "MLPClassifier":  # imports scikit-learn: only when asked for
-        from .estimator import MLPClassifier
+_LAZY = {  # name -> module; loaded on first access to keep `import descend` light
+    "MLPClassifier": "estimator",  # imports scikit-learn
+    "Checkpoint": "checkpoint",
+    "load_checkpoint": "checkpoint",
+    "save_checkpoint": "checkpoint",
+}
 
-        return MLPClassifier
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
     raise AttributeError(f"module 'descend' has no attribute {name!r}")
 
 
