@@ -126,6 +126,41 @@ def test_flat_refuses_unsupported_rule():
         FlatOptimizer(Adam(0.1, amsgrad=True), {"w": np.zeros(2)})
 
 
+@pytest.mark.parametrize("parallel", [False, True])
+@pytest.mark.parametrize(
+    ("size", "bad_at", "bad", "expected"),
+    [
+        (0, None, None, True),
+        (1, 0, np.inf, False),
+        (1000, None, None, True),
+        (600_003, 0, np.nan, False),  # first block of the parallel check
+        (600_003, 600_002, -np.inf, False),  # last, partial block; past the 4 streams
+        (600_003, 262_144, np.nan, False),  # first element of the second block
+        (600_003, 449_999, np.inf, False),  # end of the third of a block's 4 streams
+    ],
+)
+def test_all_finite(size, bad_at, bad, expected, parallel):
+    for dtype in (np.float32, np.float64):
+        g = np.full(size, 3.0e38 if dtype is np.float32 else 1e308, dtype)
+        if bad_at is not None:
+            g[bad_at] = bad
+        assert kernels.all_finite(g, parallel) is expected
+
+
+@pytest.mark.parametrize(
+    ("shape", "order"), [((1, 1), "C"), ((2, 300), "C"), ((12, 50), "F"), ((17, 9), "C")]
+)
+def test_transpose_into(shape, order):
+    from descend.fast import net
+
+    X = np.arange(np.prod(shape), dtype=np.float64).reshape(shape, order=order)
+    out = np.empty(shape[::-1])
+    net.transpose_into(X, out)
+    np.testing.assert_array_equal(out, X.T)
+    net.transpose_into(X[:, ::2], out[::2])  # a non-contiguous source
+    np.testing.assert_array_equal(out[::2], X[:, ::2].T)
+
+
 @pytest.mark.parametrize("seed", [0, 1, 11, 5010, 2**32 - 1])
 @pytest.mark.parametrize("m", [1, 2, 7, 64, 300, 1025])
 def test_legacy_permutation_is_randomstate(seed, m):

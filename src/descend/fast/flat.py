@@ -238,27 +238,32 @@ class FlatOptimizer:
             coef = opt.clip_norm / (math.sqrt(total) + 1e-6)
             scale, use_scale = coef, coef < 1.0
         t = self.t + 1
+        plain = not (use_clip or use_scale)
+        rule = "gd"
+        if isinstance(opt, Adam):
+            rule = "adam"
+        elif isinstance(opt, Momentum):
+            rule = "momentum"
         for dtype, w in self._params.items():
             T = dtype.type
             g = self._grads[dtype]
             par = self._parallel(w.size)
-            tail = (T(clip), use_clip, T(scale), use_scale)
-            if isinstance(opt, Adam):
-                kernel = k.adam_flat_par if par else k.adam_flat
+            kernel = getattr(k, f"{rule}_{'plain' if plain else 'flat'}{'_par' if par else ''}")
+            tail = () if plain else (T(clip), use_clip, T(scale), use_scale)
+            if rule == "adam":
+                step, inv_correction2 = k.adam_scalars(learning_rate, opt.beta1, opt.beta2, t)
                 kernel(
                     w, g, self._slots["v"][dtype], self._slots["s"][dtype],
-                    T(learning_rate), T(opt.beta1), T(1.0 - opt.beta1),
-                    T(opt.beta2), T(1.0 - opt.beta2),
-                    T(1.0 - opt.beta1**t), T(1.0 - opt.beta2**t), T(opt.epsilon), *tail,
+                    T(step), T(opt.beta1), T(1.0 - opt.beta1),
+                    T(opt.beta2), T(1.0 - opt.beta2), T(inv_correction2), T(opt.epsilon), *tail,
                 )  # fmt: skip
-            elif isinstance(opt, Momentum):
-                kernel = k.momentum_flat_par if par else k.momentum_flat
+            elif rule == "momentum":
                 kernel(
                     w, g, self._slots["v"][dtype],
                     T(learning_rate), T(opt.beta), T(1.0 - opt.beta), *tail,
                 )  # fmt: skip
             else:
-                (k.gd_flat_par if par else k.gd_flat)(w, g, T(learning_rate), *tail)
+                kernel(w, g, T(learning_rate), *tail)
         self.t = t
 
     def export(self) -> tuple[Params, State]:

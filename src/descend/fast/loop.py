@@ -140,7 +140,6 @@ class _Run:
         dims = self.dims
         widest = int(dims.max())
         return {
-            "zbuf": np.empty(int(dims[1:].sum()) * mb, self.dtype),
             "abuf": np.empty(int(dims[1:].sum()) * mb, self.dtype),
             "d1": np.empty(widest * mb, self.dtype),
             "d2": np.empty(widest * mb, self.dtype),
@@ -225,6 +224,17 @@ def _raise_nonfinite(run: _Run) -> None:
     raise ValueError(f"grads[{first_nonfinite(grads)!r}] holds NaN or inf")
 
 
+def _example_major(X: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """``X.T`` as a new C-ordered array of ``dtype`` (a compiled tiled transpose if it can)."""
+    if X.dtype != dtype:
+        return np.ascontiguousarray(X.T, dtype=dtype)
+    from . import net
+
+    out = np.empty((X.shape[1], X.shape[0]), dtype)
+    net.transpose_into(X, out)
+    return out
+
+
 def _train_epochs(
     run: _Run, spec: MiniBatches, epochs: int, callback: EpochCallback | None, history: History
 ) -> None:
@@ -232,8 +242,8 @@ def _train_epochs(
     from . import net
 
     opt, dtype = run.optimizer, run.dtype
-    X = np.ascontiguousarray(spec.X.T, dtype=dtype)  # example-major: batches gather rows
-    Y = np.ascontiguousarray(spec.Y.T, dtype=dtype)
+    X = _example_major(spec.X, dtype)  # batches gather rows
+    Y = _example_major(spec.Y, dtype)
     m, size = X.shape[0], min(spec.mini_batch_size, X.shape[0])
     n_batches = -(-m // size)
     L = run.dims.size - 1
@@ -270,7 +280,7 @@ def _train_epochs(
         done, status = net.run_epochs(
             X, Y, size, shuffle, spec.seed + epoch, perms, k,
             run.P, run.G, V, S, run.dims, woff, boff,
-            ws["zbuf"], ws["abuf"], ws["d1"], ws["d2"], ws["xb"], ws["yb"], order, key,
+            ws["abuf"], ws["d1"], ws["d2"], ws["xb"], ws["yb"], order, key,
             rule, consts, betas, sc, rates, constant_rate, counters,
             float(opt.clip_norm or 0.0), opt.clip_value is not None, opt.clip_norm is not None,
             opt.on_nonfinite == "skip", bool(run.dims[-1] > 1), costs, snap,
@@ -304,7 +314,7 @@ def _train_batches(
     woff, boff = _offsets(run.layout, L)
     rule, V, S, consts, betas = run.rule_args()
     sc = np.empty(4, dtype)
-    capacity, ws, order = 0, {}, np.empty(0, np.int64)
+    capacity, ws = 0, {}
     clip_norm = float(opt.clip_norm or 0.0)
     use_clip, use_norm = opt.clip_value is not None, opt.clip_norm is not None
     for epoch in range(epochs):
@@ -326,11 +336,9 @@ def _train_batches(
             mb = X_batch.shape[1]
             if mb > capacity:
                 capacity, ws = mb, run.workspace(mb)
-                order = np.empty(mb, np.int64)
             total += net.batch_grads(
                 X_batch, Y_batch, run.P, run.G, run.dims, woff, boff,
-                ws["zbuf"], ws["abuf"], ws["d1"], ws["d2"], ws["xb"], ws["yb"], order,
-                Y_batch.shape[0] > 1,
+                ws["abuf"], ws["d1"], ws["d2"], ws["xb"], ws["yb"], Y_batch.shape[0] > 1,
             )  # fmt: skip
             if not kernels.all_finite(run.G, False):
                 if opt.on_nonfinite == "raise":

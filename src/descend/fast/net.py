@@ -26,9 +26,12 @@ from .kernels import (
     _finite,
     _grad_stats,
     adam_flat,
+    adam_plain,
     gd_flat,
+    gd_plain,
     legacy_permutation_into,
     momentum_flat,
+    momentum_plain,
 )
 
 _OPTS = {"cache": True, "nogil": True, "error_model": "numpy", "boundscheck": False}
@@ -42,8 +45,8 @@ OK, NONFINITE, NEED_RATE = 0, 1, 2
 
 
 @numba.njit(**_MATH)
-def _linear(W, A, b, Z):
-    """``Z = W @ A + b`` (``b`` a column)."""
+def _product(W, A, Z):
+    """``Z = W @ A``: BLAS above ``_BLAS_FLOPS`` multiply-adds, else a loop."""
     n, k = W.shape
     mb = A.shape[1]
     if n * k * mb > _BLAS_FLOPS:
@@ -56,6 +59,29 @@ def _linear(W, A, b, Z):
                 w = W[i, q]
                 for j in range(mb):
                     Z[i, j] += w * A[q, j]
+
+
+@numba.njit(**_OPTS)
+def _linear_relu(W, A, b, out):
+    """``out = relu(W @ A + b)``: the product, then bias and ReLU fused in one pass.
+
+    NaN passes through the ReLU, as with ``np.maximum``. ``Z`` is not kept: the
+    backward pass needs only ``relu'(Z) = [Z > 0] = [A > 0]``.
+    """
+    _product(W, A, out)
+    n, mb = out.shape
+    for i in range(n):
+        bi = b[i]
+        for j in range(mb):
+            z = out[i, j] + bi
+            out[i, j] = 0 if z <= 0 else z
+
+
+@numba.njit(**_OPTS)
+def _linear(W, A, b, Z):
+    """``Z = W @ A + b`` (``b`` a column)."""
+    _product(W, A, Z)
+    n, mb = Z.shape
     for i in range(n):
         bi = b[i]
         for j in range(mb):
@@ -63,8 +89,8 @@ def _linear(W, A, b, Z):
 
 
 @numba.njit(**_MATH)
-def _weight_grads(dZ, A, dW, db):
-    """``dW = dZ @ A.T`` and ``db = dZ.sum(axis=1)``."""
+def _weight_grads(dZ, A, dW):
+    """``dW = dZ @ A.T``."""
     n, mb = dZ.shape
     k = A.shape[0]
     if n * k * mb > _BLAS_FLOPS:
@@ -76,16 +102,15 @@ def _weight_grads(dZ, A, dW, db):
                 for j in range(1, mb):
                     acc += dZ[i, j] * A[q, j]
                 dW[i, q] = acc
-    for i in range(n):
-        acc = dZ[i, 0]
-        for j in range(1, mb):
-            acc += dZ[i, j]
-        db[i] = acc
 
 
 @numba.njit(**_MATH)
-def _backprop(W, dZ, Z_prev, out):
-    """``out = (W.T @ dZ) * relu'(Z_prev)``."""
+def _backprop(W, dZ, A_prev, out, db_prev):
+    """``out = (W.T @ dZ) * relu'(Z_prev)`` with ``relu'(Z_prev) = [A_prev > 0]``.
+
+    The same pass sums the rows of ``out`` into ``db_prev``, the previous layer's
+    bias gradient.
+    """
     n, k = W.shape
     mb = dZ.shape[1]
     if n * k * mb > _BLAS_FLOPS:
@@ -100,26 +125,22 @@ def _backprop(W, dZ, Z_prev, out):
                 for j in range(mb):
                     out[q, j] += w * dZ[i, j]
     for q in range(k):
+        acc = 0
         for j in range(mb):
-            out[q, j] = out[q, j] * (1 if Z_prev[q, j] > 0 else 0)
+            x = out[q, j] * (1 if A_prev[q, j] > 0 else 0)  # NaN * 0 stays NaN
+            out[q, j] = x
+            acc += x
+        db_prev[q] = acc
 
 
 @numba.njit(**_OPTS)
-def _relu(Z, A):
-    n, mb = Z.shape
-    for i in range(n):
-        for j in range(mb):
-            z = Z[i, j]
-            A[i, j] = 0 if z <= 0 else z  # NaN passes through, as np.maximum
+def _sigmoid_output(Z, Y, dZ, db, inv_m):
+    r"""``dZ = inv_m * (sigmoid(Z) - Y)``, ``db`` its row sums; return the summed cross-entropy.
 
-
-@numba.njit(**_OPTS)
-def _sigmoid_output(Z, Y, A, dZ, inv_m):
-    r"""Sigmoid ``A``, ``dZ = inv_m * (A - Y)``; return the summed cross-entropy (float64).
-
-    The cost is :math:`\sum \max(z, 0) + \log(1 + e^{-|z|}) - y z` (= ``logaddexp(0, z) - y z``),
-    with the logarithms of a run of factors ``1 + e^{-|z|}`` (each in (1, 2]) taken
-    once, of their product: one ``log`` per 512 examples instead of one each.
+    The cost (float64) is :math:`\sum \max(z, 0) + \log(1 + e^{-|z|}) - y z`
+    (= ``logaddexp(0, z) - y z``), with the logarithms of a run of factors
+    ``1 + e^{-|z|}`` (each in (1, 2]) taken once, of their product: one ``log``
+    per 512 examples instead of one each.
     """
     n, mb = Z.shape
     linear = 0.0
@@ -127,12 +148,14 @@ def _sigmoid_output(Z, Y, A, dZ, inv_m):
     logs = 0.0
     count = 0
     for i in range(n):
+        acc = 0
         for j in range(mb):
             z = Z[i, j]
             e = np.exp(-z)
             a = 1.0 / (1.0 + e)
-            A[i, j] = a
-            dZ[i, j] = inv_m * (a - Y[i, j])
+            d = inv_m * (a - Y[i, j])
+            dZ[i, j] = d
+            acc += d
             zf = np.float64(z)
             ef = np.float64(e)
             if zf > 0:
@@ -145,14 +168,20 @@ def _sigmoid_output(Z, Y, A, dZ, inv_m):
             if count == 512:
                 logs += math.log(product)
                 product, count = 1.0, 0
+        db[i] = acc
     return linear + logs + math.log(product)
 
 
 @numba.njit(**_OPTS)
-def _softmax_output(Z, Y, A, dZ, inv_m):
-    """Softmax over rows ``A``, ``dZ = inv_m * (A - Y)``; return the summed cross-entropy."""
+def _softmax_output(Z, Y, dZ, db, inv_m):
+    """``dZ = inv_m * (softmax(Z) - Y)`` over rows, ``db`` its row sums; return the cost.
+
+    The cost is the summed cross-entropy, accumulated in float64.
+    """
     k, mb = Z.shape
     total = 0.0
+    for i in range(k):
+        db[i] = 0
     for j in range(mb):
         mx = Z[0, j]
         for i in range(1, k):
@@ -160,83 +189,114 @@ def _softmax_output(Z, Y, A, dZ, inv_m):
         ssum = 0.0
         for i in range(k):
             e = np.exp(Z[i, j] - mx)
-            A[i, j] = e
+            dZ[i, j] = e
             ssum += e
         log_sum = np.float64(np.log(ssum))
         for i in range(k):
-            a = A[i, j] / ssum
-            A[i, j] = a
-            dZ[i, j] = inv_m * (a - Y[i, j])
+            d = inv_m * (dZ[i, j] / ssum - Y[i, j])
+            dZ[i, j] = d
+            db[i] += d
             total -= np.float64(Y[i, j]) * (np.float64(Z[i, j] - mx) - log_sum)
     return total
 
 
 @numba.njit(**_OPTS)
-def gather(X, order, start, mb, out):
-    """``out[:, j] = X[:, order[start + j]]`` for ``j < mb``; ``out`` is (rows, mb) C-order."""
-    rows = X.shape[0]
-    for r in range(rows):
-        for j in range(mb):
-            out[r, j] = X[r, order[start + j]]
+def gather_rows(Xt, order, start, mb, out):
+    """``out[j] = Xt[order[start + j]]`` for ``j < mb``: whole examples, row by row.
 
-
-@numba.njit(**_OPTS)
-def gather_examples(Xt, order, start, mb, out):
-    """``out[:, j] = Xt[order[start + j], :]``: examples stored as rows, batch as columns.
-
-    Reading whole rows of the example-major copy ``Xt`` touches only the batch's
-    memory, where gathering columns of ``X`` would stream all of it.
+    With examples stored as rows (``Xt`` is ``(m, n_x)``), each copy is one
+    contiguous run; ``out.T`` is then the ``(n_x, mb)`` batch the products use.
+    (An explicit loop over row views: about 3 times faster than slice assignment.)
     """
-    rows = Xt.shape[1]
+    n = Xt.shape[1]
     for j in range(mb):
         src = Xt[order[start + j]]
-        for r in range(rows):
-            out[r, j] = src[r]
+        dst = out[j]
+        for r in range(n):
+            dst[r] = src[r]
 
 
 @numba.njit(**_OPTS)
-def forward_backward(Xb, Yb, P, G, dims, woff, boff, zbuf, abuf, d1, d2, softmax, inv_m):
-    """Fill ``G`` with the gradients of the mean cost of the batch; return its summed cost."""
+def transpose_into(X, out):
+    """``out = X.T`` (``X`` of any memory layout, ``out`` C-ordered), in 8 x 8 tiles.
+
+    Tiles of fixed size compile to register shuffles; about 2.5 times faster than
+    ``np.ascontiguousarray(X.T)`` for the (784, 2560) float32 ``mlp`` benchmark data.
+    """
+    rows, m = X.shape
+    R = rows - rows % 8
+    M = m - m % 8
+    for r0 in range(0, R, 8):
+        for j0 in range(0, M, 8):
+            for a in range(8):
+                for b in range(8):
+                    out[j0 + b, r0 + a] = X[r0 + a, j0 + b]
+        for j in range(M, m):
+            for a in range(8):
+                out[j, r0 + a] = X[r0 + a, j]
+    for r in range(R, rows):
+        for j in range(m):
+            out[j, r] = X[r, j]
+
+
+@numba.njit(**_OPTS)
+def forward_backward(XbT, YbT, P, G, dims, woff, boff, abuf, d1, d2, softmax, inv_m):
+    """Fill ``G`` with the gradients of the mean cost of the batch; return its summed cost.
+
+    ``XbT`` and ``YbT`` hold the batch example-major, ``(mb, n_x)`` and ``(mb, n_y)``;
+    their transposes (Fortran-ordered views) enter the products without a copy.
+    ``abuf`` holds the hidden activations ``A_1 ... A_{L-1}`` then ``Z_L``, each
+    an ``(n_l, mb)`` block; ``d1`` and ``d2`` take turns holding ``dZ``.
+    """
     L = dims.size - 1
-    mb = Xb.shape[1]
-    # forward; Z_l, A_l are consecutive (n_l, mb) blocks of zbuf, abuf
-    A = Xb
+    Xb = XbT.T
+    Yb = YbT.T
+    mb = XbT.shape[0]
+    # forward: A_l = relu(W_l A_{l-1} + b_l), consecutive blocks of abuf
     off = 0
-    for l in range(L):
+    for l in range(L - 1):
         n, k = dims[l + 1], dims[l]
         W = P[woff[l] : woff[l] + n * k].reshape((n, k))
         b = P[boff[l] : boff[l] + n]
-        Z = zbuf[off : off + n * mb].reshape((n, mb))
-        _linear(W, A, b, Z)
-        if l < L - 1:
-            A_next = abuf[off : off + n * mb].reshape((n, mb))
-            _relu(Z, A_next)
-            A = A_next
-            off += n * mb
-    n = dims[L]
-    A_L = abuf[off : off + n * mb].reshape((n, mb))
-    dZ = d1[: n * mb].reshape((n, mb))
-    if softmax:
-        total = _softmax_output(Z, Yb, A_L, dZ, inv_m)
+        A = abuf[off : off + n * mb].reshape((n, mb))
+        if l == 0:
+            _linear_relu(W, Xb, b, A)
+        else:
+            A_prev = abuf[off - k * mb : off].reshape((k, mb))
+            _linear_relu(W, A_prev, b, A)
+        off += n * mb
+    n, k = dims[L], dims[L - 1]
+    W = P[woff[L - 1] : woff[L - 1] + n * k].reshape((n, k))
+    b = P[boff[L - 1] : boff[L - 1] + n]
+    Z = abuf[off : off + n * mb].reshape((n, mb))
+    if L == 1:
+        _linear(W, Xb, b, Z)
     else:
-        total = _sigmoid_output(Z, Yb, A_L, dZ, inv_m)
-    # backward; dZ alternates between d1 and d2
+        _linear(W, abuf[off - k * mb : off].reshape((k, mb)), b, Z)
+    dZ = d1[: n * mb].reshape((n, mb))
+    db = G[boff[L - 1] : boff[L - 1] + n]
+    if softmax:
+        total = _softmax_output(Z, Yb, dZ, db, inv_m)
+    else:
+        total = _sigmoid_output(Z, Yb, dZ, db, inv_m)
+    # backward: dW_l = dZ_l A_{l-1}^T; dZ_{l-1} = (W_l^T dZ_l) * [A_{l-1} > 0] and its
+    # row sums db_{l-1}; dZ alternates between d1 and d2
     in_d1 = True
     for l in range(L - 1, -1, -1):
         n, k = dims[l + 1], dims[l]
-        start = 0
-        for q in range(1, l):
-            start += dims[q] * mb
-        A_prev = abuf[start : start + k * mb].reshape((k, mb)) if l > 0 else Xb
         dW = G[woff[l] : woff[l] + n * k].reshape((n, k))
-        db = G[boff[l] : boff[l] + n]
-        _weight_grads(dZ, A_prev, dW, db)
-        if l > 0:
+        if l == 0:
+            _weight_grads(dZ, Xb, dW)
+        else:
+            start = 0
+            for q in range(1, l):
+                start += dims[q] * mb
+            A_prev = abuf[start : start + k * mb].reshape((k, mb))
+            _weight_grads(dZ, A_prev, dW)
             W = P[woff[l] : woff[l] + n * k].reshape((n, k))
-            Z_prev = zbuf[start : start + k * mb].reshape((k, mb))
             target = d2 if in_d1 else d1
             dZ_prev = target[: k * mb].reshape((k, mb))
-            _backprop(W, dZ, Z_prev, dZ_prev)
+            _backprop(W, dZ, A_prev, dZ_prev, G[boff[l - 1] : boff[l - 1] + k])
             dZ = dZ_prev
             in_d1 = not in_d1
     return total
@@ -248,7 +308,8 @@ def update(rule, P, G, V, S, consts, betas, sc, t, learning_rate, clip_norm, use
 
     ``consts`` (dtype of ``P``): beta, 1-beta, beta1, 1-beta1, beta2, 1-beta2,
     epsilon, clip_value; ``betas`` (float64): beta1, beta2. ``sc`` is scratch of
-    the dtype for casting the step's scalars.
+    the dtype for casting the step's scalars (Adam's come from float64, as in
+    :func:`descend.fast.kernels.adam_scalars`).
     ``t`` is this update's number (from 1).
     """
     clip = consts[7]
@@ -266,15 +327,25 @@ def update(rule, P, G, V, S, consts, betas, sc, t, learning_rate, clip_norm, use
             scale, use_scale = coef, True
     sc[0] = learning_rate
     sc[1] = scale
+    plain = not (use_clip or use_scale)
     if rule == ADAM:
-        sc[2] = 1.0 - math.pow(betas[0], np.float64(t))
-        sc[3] = 1.0 - math.pow(betas[1], np.float64(t))
-        adam_flat(
-            P, G, V, S, sc[0], consts[2], consts[3], consts[4], consts[5], sc[2], sc[3],
-            consts[6], clip, use_clip, sc[1], use_scale,
-        )  # fmt: skip
+        sc[2] = learning_rate / (1.0 - math.pow(betas[0], np.float64(t)))
+        sc[3] = 1.0 / (1.0 - math.pow(betas[1], np.float64(t)))
+        if plain:
+            adam_plain(P, G, V, S, sc[2], consts[2], consts[3], consts[4], consts[5], sc[3],
+                       consts[6])  # fmt: skip
+        else:
+            adam_flat(
+                P, G, V, S, sc[2], consts[2], consts[3], consts[4], consts[5], sc[3],
+                consts[6], clip, use_clip, sc[1], use_scale,
+            )  # fmt: skip
     elif rule == MOMENTUM:
-        momentum_flat(P, G, V, sc[0], consts[0], consts[1], clip, use_clip, sc[1], use_scale)
+        if plain:
+            momentum_plain(P, G, V, sc[0], consts[0], consts[1])
+        else:
+            momentum_flat(P, G, V, sc[0], consts[0], consts[1], clip, use_clip, sc[1], use_scale)
+    elif plain:
+        gd_plain(P, G, sc[0])
     else:
         gd_flat(P, G, sc[0], clip, use_clip, sc[1], use_scale)
     return True
@@ -283,7 +354,7 @@ def update(rule, P, G, V, S, consts, betas, sc, t, learning_rate, clip_norm, use
 @numba.njit(**_OPTS)
 def run_epochs(
     X, Y, size, shuffle, seed0, perms, n_epochs,
-    P, G, V, S, dims, woff, boff, zbuf, abuf, d1, d2, xb, yb, order, key,
+    P, G, V, S, dims, woff, boff, abuf, d1, d2, xb, yb, order, key,
     rule, consts, betas, sc, rates, constant_rate, counters,
     clip_norm, use_clip, use_norm, skip_nonfinite, softmax, costs, snap,
 ):  # fmt: skip
@@ -311,13 +382,13 @@ def run_epochs(
         total = 0.0
         for start in range(0, m, size):
             mb = min(size, m - start)
-            Xb = xb[: n_x * mb].reshape((n_x, mb))
-            Yb = yb[: n_y * mb].reshape((n_y, mb))
-            gather_examples(X, order, start, mb, Xb)
-            gather_examples(Y, order, start, mb, Yb)
+            XbT = xb[: mb * n_x].reshape((mb, n_x))
+            YbT = yb[: mb * n_y].reshape((mb, n_y))
+            gather_rows(X, order, start, mb, XbT)
+            gather_rows(Y, order, start, mb, YbT)
             inv_m = 1.0 / mb
             total += forward_backward(
-                Xb, Yb, P, G, dims, woff, boff, zbuf, abuf, d1, d2, softmax, inv_m
+                XbT, YbT, P, G, dims, woff, boff, abuf, d1, d2, softmax, inv_m
             )
             t = counters[0]
             if constant_rate:
@@ -341,14 +412,12 @@ def run_epochs(
 
 
 @numba.njit(**_OPTS)
-def batch_grads(X, Y, P, G, dims, woff, boff, zbuf, abuf, d1, d2, xb, yb, order, softmax):
+def batch_grads(X, Y, P, G, dims, woff, boff, abuf, d1, d2, xb, yb, softmax):
     """Gradients of one given batch (any memory layout) into ``G``; return its summed cost."""
     n_x, mb = X.shape
     n_y = Y.shape[0]
-    for j in range(mb):
-        order[j] = j
-    Xb = xb[: n_x * mb].reshape((n_x, mb))
-    Yb = yb[: n_y * mb].reshape((n_y, mb))
-    gather(X, order, 0, mb, Xb)
-    gather(Y, order, 0, mb, Yb)
-    return forward_backward(Xb, Yb, P, G, dims, woff, boff, zbuf, abuf, d1, d2, softmax, 1.0 / mb)
+    XbT = xb[: mb * n_x].reshape((mb, n_x))
+    YbT = yb[: mb * n_y].reshape((mb, n_y))
+    transpose_into(X, XbT)
+    transpose_into(Y, YbT)
+    return forward_backward(XbT, YbT, P, G, dims, woff, boff, abuf, d1, d2, softmax, 1.0 / mb)
