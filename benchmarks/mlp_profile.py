@@ -17,20 +17,12 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .common import fmt, machine
+from .common import fmt, machine, measure
 from .mlp import BATCH, DIMS, LR, N_BATCHES, _data, gemm_floor
 
 
 def _time(fn: Callable[[], object], number: int, repeats: int = 7) -> float:
-    fn()
-    fn()
-    samples = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        for _ in range(number):
-            fn()
-        samples.append((time.perf_counter() - start) / number)
-    return statistics.median(samples)
+    return statistics.median(measure(fn, repeats, number, warmup=2))
 
 
 def phases(number: int = 200) -> dict[str, float]:
