@@ -17,6 +17,7 @@ import numpy as np
 __all__ = [
     "check_bool",
     "check_grads",
+    "check_int",
     "check_learning_rate",
     "check_params",
     "check_positive",
@@ -77,6 +78,23 @@ def check_bool(name: str, value: Any) -> bool:
     if not isinstance(value, bool | np.bool_):
         raise TypeError(f"{name} must be True or False, got {type(value).__name__}: {value!r}")
     return bool(value)
+
+
+def check_int(name: str, value: Any, minimum: int | None = None) -> int:
+    """Return ``value`` as an int if it is an integer ``>= minimum``.
+
+    Refuses bools, floats (even ``2.0``) and strings with ``TypeError``, and an
+    integer below ``minimum`` with ``ValueError``:
+    ``Invalid epochs: 0 (expected an int >= 1)``. NumPy integers are accepted.
+
+    >>> check_int("epochs", 3, 1)
+    3
+    """
+    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__}: {value!r}")
+    if minimum is not None and value < minimum:
+        raise ValueError(f"Invalid {name}: {value!r} (expected an int >= {minimum})")
+    return int(value)
 
 
 def check_learning_rate(value: Any) -> float | Callable[[int], float]:
