@@ -107,6 +107,27 @@ def test_bad_preset_is_refused(make, error, pattern):
         make()
 
 
+# Flags are keyword-only: a fifth positional argument of Adam used to be amsgrad,
+# of AdamW weight_decay, so a call written for one read silently as the other.
+POSITIONAL_FLAGS = [
+    ("adam_amsgrad", lambda: Adam(0.1, 0.9, 0.999, 1e-8, True)),
+    ("adam_inside_sqrt", lambda: Adam(0.1, 0.9, 0.999, 1e-8, False, True)),
+    ("adamw_weight_decay", lambda: AdamW(0.1, 0.9, 0.999, 1e-8, 0.1)),
+    ("momentum_nesterov", lambda: Momentum(0.1, 0.9, True)),
+    ("momentum_torch_nesterov", lambda: Momentum.torch(0.1, 0.9, True)),
+    ("momentum_keras_nesterov", lambda: Momentum.keras(0.1, 0.9, True)),
+    ("adam_keras_amsgrad", lambda: Adam.keras(0.1, 0.9, 0.999, 1e-7, True)),
+]
+
+
+@pytest.mark.parametrize(
+    "make", [row[1] for row in POSITIONAL_FLAGS], ids=[row[0] for row in POSITIONAL_FLAGS]
+)
+def test_flags_are_keyword_only(make):
+    with pytest.raises(TypeError, match="positional argument"):
+        make()
+
+
 PARAMS = {"W1": np.ones((2, 3)), "b1": np.zeros((2, 1))}
 GRADS = {"W1": np.full((2, 3), 0.5), "b1": np.ones((2, 1))}
 

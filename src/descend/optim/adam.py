@@ -158,10 +158,10 @@ class Adam(Optimizer):
         beta1: float = 0.9,
         beta2: float = 0.999,
         epsilon: float = 1e-8,
+        *,
         amsgrad: bool = False,
         epsilon_inside_sqrt: bool = False,
         weight_decay: float = 0.0,
-        *,
         epsilon_hat: bool = False,
         **options,
     ) -> None:
@@ -208,12 +208,13 @@ class Adam(Optimizer):
         beta_1: float = 0.9,
         beta_2: float = 0.999,
         epsilon: float = 1e-7,
+        *,
         amsgrad: bool = False,
         **options,
     ) -> Adam:
         r"""The equivalent of Keras ``Adam`` (and scikit-learn's Adam): the ε-hat form.
 
-        Returns ``Adam(learning_rate, beta_1, beta_2, epsilon, amsgrad,
+        Returns ``Adam(learning_rate, beta_1, beta_2, epsilon, amsgrad=amsgrad,
         epsilon_hat=True)``, whose step is
         :math:`W \leftarrow W - \alpha \frac{\sqrt{1-\beta_2^t}}{1-\beta_1^t}
         \frac{v}{\sqrt{s} + \varepsilon}`. Defaults are Keras's (ε = 1e-7);
@@ -273,10 +274,17 @@ class AdamW(Adam):
         beta1: float = 0.9,
         beta2: float = 0.999,
         epsilon: float = 1e-8,
+        *,
         weight_decay: float = 0.01,
         amsgrad: bool = False,
         **options,
     ) -> None:
         super().__init__(
-            learning_rate, beta1, beta2, epsilon, amsgrad, weight_decay=weight_decay, **options
+            learning_rate,
+            beta1,
+            beta2,
+            epsilon,
+            amsgrad=amsgrad,
+            weight_decay=weight_decay,
+            **options,
         )

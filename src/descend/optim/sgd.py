@@ -144,6 +144,7 @@ class Momentum(Optimizer):
         self,
         learning_rate: LearningRate,
         beta: float = 0.9,
+        *,
         nesterov: bool = False,
         **options,
     ) -> None:
@@ -156,7 +157,7 @@ class Momentum(Optimizer):
 
     @classmethod
     def torch(
-        cls, lr: LearningRate, momentum: float, nesterov: bool = False, **options
+        cls, lr: LearningRate, momentum: float, *, nesterov: bool = False, **options
     ) -> Momentum:
         """The equivalent of PyTorch ``SGD(lr, momentum, dampening=0, nesterov=...)``.
 
@@ -180,7 +181,7 @@ class Momentum(Optimizer):
 
     @classmethod
     def keras(
-        cls, learning_rate: float, momentum: float, nesterov: bool = False, **options
+        cls, learning_rate: float, momentum: float, *, nesterov: bool = False, **options
     ) -> Momentum:
         """The equivalent of Keras ``SGD(learning_rate, momentum, nesterov)``.
 
