@@ -75,7 +75,7 @@ BAD = [
     (
         lambda: InverseTime(0.1, 1.0, 0),
         ValueError,
-        r"Invalid interval: 0 \(expected interval >= 1\)",
+        r"Invalid interval: 0 \(expected an int >= 1\)",
     ),
     (lambda: InverseTime(0.1, 1.0, 1.5), TypeError, "interval must be an int"),
     (lambda: Step(0.1, 0.0, 2), ValueError, "Invalid gamma: 0.0"),
@@ -88,7 +88,7 @@ BAD = [
     (lambda: Warmup(Constant(0.1), 5, start=-1.0), ValueError, "Invalid start: -1.0"),
     (lambda: per_epoch(0.1, 10), TypeError, "schedule must be callable"),
     (lambda: per_epoch(Constant(0.1), 0), ValueError, "Invalid batches_per_epoch: 0"),
-    (lambda: Step(0.1, 0.5, 2)(-1), ValueError, r"Invalid n: -1 \(expected n >= 0\)"),
+    (lambda: Step(0.1, 0.5, 2)(-1), ValueError, r"Invalid n: -1 \(expected an int >= 0\)"),
     (lambda: Cosine(0.1, 5)(True), TypeError, "n must be an int"),
     (lambda: per_epoch(Constant(0.1), 2)(1.0), TypeError, "n must be an int"),
 ]

@@ -26,7 +26,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .optim.checks import check_positive, check_range
+from .optim.checks import check_int, check_positive, check_range
 
 __all__ = [
     "Constant",
@@ -43,13 +43,8 @@ Schedule = Callable[[int], float]
 
 
 def check_count(name: str, n: object, minimum: int = 0) -> int:
-    """Return ``n`` if it is an int ``>= minimum``, else raise TypeError/ValueError."""
-    if isinstance(n, bool) or (not isinstance(n, int) and not hasattr(n, "__index__")):
-        raise TypeError(f"{name} must be an int, got {type(n).__name__}: {n!r}")
-    n = int(n)  # type: ignore[call-overload]
-    if n < minimum:
-        raise ValueError(f"Invalid {name}: {n} (expected {name} >= {minimum})")
-    return n
+    """:func:`~descend.optim.checks.check_int` with a default ``minimum`` of 0 (a count)."""
+    return check_int(name, n, minimum)
 
 
 @dataclass(frozen=True)
@@ -84,10 +79,10 @@ class InverseTime:
     def __post_init__(self) -> None:
         check_positive("learning_rate", self.learning_rate)
         check_positive("decay_rate", self.decay_rate, allow_zero=True)
-        check_count("interval", self.interval, 1)
+        check_int("interval", self.interval, 1)
 
     def __call__(self, n: int) -> float:
-        n = check_count("n", n)
+        n = check_int("n", n, 0)
         return self.learning_rate / (1 + self.decay_rate * (n // self.interval))
 
 
@@ -107,10 +102,10 @@ class Step:
     def __post_init__(self) -> None:
         check_positive("learning_rate", self.learning_rate)
         check_range("gamma", self.gamma, 0.0, 1.0, low_open=True, high_open=False)
-        check_count("interval", self.interval, 1)
+        check_int("interval", self.interval, 1)
 
     def __call__(self, n: int) -> float:
-        n = check_count("n", n)
+        n = check_int("n", n, 0)
         return self.learning_rate * self.gamma ** (n // self.interval)
 
 
@@ -130,10 +125,10 @@ class Exponential:
     def __post_init__(self) -> None:
         check_positive("learning_rate", self.learning_rate)
         check_range("gamma", self.gamma, 0.0, 1.0, low_open=True, high_open=False)
-        check_count("interval", self.interval, 1)
+        check_int("interval", self.interval, 1)
 
     def __call__(self, n: int) -> float:
-        n = check_count("n", n)
+        n = check_int("n", n, 0)
         return self.learning_rate * self.gamma ** (n / self.interval)
 
 
@@ -156,11 +151,11 @@ class Cosine:
 
     def __post_init__(self) -> None:
         check_positive("learning_rate", self.learning_rate)
-        check_count("steps", self.steps, 1)
+        check_int("steps", self.steps, 1)
         check_positive("final", self.final, allow_zero=True)
 
     def __call__(self, n: int) -> float:
-        n = min(check_count("n", n), self.steps)
+        n = min(check_int("n", n, 0), self.steps)
         cos = 0.5 * (1 + math.cos(math.pi * n / self.steps))
         return self.final + (self.learning_rate - self.final) * cos
 
@@ -190,11 +185,11 @@ class Warmup:
     def __post_init__(self) -> None:
         if not callable(self.after):
             raise TypeError(f"after must be a schedule (callable), got {self.after!r}")
-        check_count("steps", self.steps, 1)
+        check_int("steps", self.steps, 1)
         check_positive("start", self.start, allow_zero=True)
 
     def __call__(self, n: int) -> float:
-        n = check_count("n", n)
+        n = check_int("n", n, 0)
         if n >= self.steps:
             return self.after(n - self.steps)
         peak = self.after(0)
@@ -219,7 +214,7 @@ class per_epoch:
     def __post_init__(self) -> None:
         if not callable(self.schedule):
             raise TypeError(f"schedule must be callable, got {self.schedule!r}")
-        check_count("batches_per_epoch", self.batches_per_epoch, 1)
+        check_int("batches_per_epoch", self.batches_per_epoch, 1)
 
     def __call__(self, n: int) -> float:
-        return self.schedule(check_count("n", n) // self.batches_per_epoch)
+        return self.schedule(check_int("n", n, 0) // self.batches_per_epoch)
