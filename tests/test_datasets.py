@@ -76,7 +76,7 @@ def test_generators_are_seeded(make):
 @pytest.mark.parametrize(
     ("kwargs", "error", "match"),
     [
-        ({"n_samples": 1}, ValueError, r"Invalid n_samples: 1 \(expected >= 2\)"),
+        ({"n_samples": 1}, ValueError, r"Invalid n_samples: 1 \(expected an int >= 2\)"),
         ({"n_samples": 10.0}, TypeError, "n_samples must be an int"),
         ({"noise": -0.1}, ValueError, "Invalid noise"),
         ({"noise": float("nan")}, ValueError, "Invalid noise"),
