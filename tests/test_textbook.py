@@ -203,7 +203,7 @@ def test_adam_two_steps_by_hand():
     v, s = tb.initialize_adam(parameters)
     for t, g in ((1, 1.0), (2, 2.0)):
         grads = {"dW1": np.array([[g]]), "db1": np.array([[0.0]])}
-        parameters, v, s = tb.update_parameters_with_adam(parameters, grads, v, s, t, 0.1)
+        parameters, v, s, _, _ = tb.update_parameters_with_adam(parameters, grads, v, s, t, 0.1)
     # step 1: v = 0.1, s = 0.001; v̂ = 1, ŝ = 1; W = 1 - 0.1 * 1/(1 + 1e-8)
     # step 2: v = 0.09 + 0.2 = 0.29, s = 0.000999 + 0.004 = 0.004999
     #   v̂ = 0.29/0.19 = 1.526315789473684, ŝ = 0.004999/0.001999 = 2.500750375187594
@@ -213,6 +213,44 @@ def test_adam_two_steps_by_hand():
     np.testing.assert_allclose(s["dW1"], [[0.004999]], rtol=1e-14)
     np.testing.assert_allclose(parameters["W1"], [[0.80348179902816564]], rtol=1e-14)
     np.testing.assert_array_equal(parameters["b1"], [[0.0]])  # zero gradient: no move
+
+
+def test_adam_returns_the_corrected_moments_as_the_course_unpacks_them():
+    """The course's test cell: ``parameters, v, s, vc, sc = update_parameters_with_adam(...)``."""
+    parameters = {"W1": np.array([[1.0, -2.0]]), "b1": np.array([[0.5]])}
+    grads = {"dW1": np.array([[3.0, -2.0]]), "db1": np.array([[1.0]])}
+    v = {"dW1": np.array([[1.0, 0.0]]), "db1": np.array([[0.0]])}
+    s = {"dW1": np.array([[1.0, 0.0]]), "db1": np.array([[0.0]])}
+    t, learning_rate, beta1, beta2, epsilon = 2, 0.1, 0.5, 0.75, 0.01
+    parameters, v, s, vc, sc = tb.update_parameters_with_adam(
+        parameters, grads, v, s, t, learning_rate, beta1, beta2, epsilon
+    )
+    # v = 0.5 v + 0.5 g = [2, -1] and [0.5]; 1 - 0.5^2 = 0.75: vc = [8/3, -4/3] and [2/3]
+    # s = 0.75 s + 0.25 g^2 = [3, 1] and [0.25]; 1 - 0.75^2 = 0.4375: sc = [48/7, 16/7] and [4/7]
+    assert set(vc) == set(sc) == {"dW1", "db1"}
+    np.testing.assert_allclose(v["dW1"], [[2.0, -1.0]], rtol=1e-15)
+    np.testing.assert_allclose(s["dW1"], [[3.0, 1.0]], rtol=1e-15)
+    np.testing.assert_allclose(vc["dW1"], [[8 / 3, -4 / 3]], rtol=1e-15)
+    np.testing.assert_allclose(vc["db1"], [[2 / 3]], rtol=1e-15)
+    np.testing.assert_allclose(sc["dW1"], [[48 / 7, 16 / 7]], rtol=1e-15)
+    np.testing.assert_allclose(sc["db1"], [[4 / 7]], rtol=1e-15)
+    # W = W - 0.1 * vc / (sqrt(sc) + 0.01), in 30-digit decimal arithmetic
+    np.testing.assert_allclose(
+        parameters["W1"], [[0.89855239400117162805, -1.9123877899303230986]], rtol=1e-15
+    )
+    np.testing.assert_allclose(parameters["b1"], [[0.41295972424959065868]], rtol=1e-15)
+
+
+def test_adam_corrected_moments_are_new_arrays_and_fade_with_t():
+    parameters = tb.initialize_parameters([3, 4, 1])
+    v, s = tb.initialize_adam(parameters)
+    grads = _grads_for(parameters, 0)
+    _, v, s, vc, sc = tb.update_parameters_with_adam(parameters, grads, v, s, 10**6)
+    assert list(vc) == list(sc) == ["dW1", "db1", "dW2", "db2"]
+    for key in vc:  # 1 - beta**t == 1 for huge t: the corrected moments equal the state
+        np.testing.assert_array_equal(vc[key], v[key])
+        np.testing.assert_array_equal(sc[key], s[key])
+        assert vc[key] is not v[key] and sc[key] is not s[key]
 
 
 # -- equivalences ------------------------------------------------------------------
@@ -229,7 +267,7 @@ def test_textbook_equals_generic_for_every_rule():
     state = adam.init(named)
     for t in range(1, 4):
         grads = _grads_for(parameters, t)
-        parameters, v, s = tb.update_parameters_with_adam(
+        parameters, v, s, _, _ = tb.update_parameters_with_adam(
             parameters, grads, v, s, t, 0.02, 0.8, 0.99, 1e-7
         )
         named, state = adam.step(named, {k[1:]: g for k, g in grads.items()}, state)
@@ -256,7 +294,7 @@ def test_updates_replace_arrays_and_return_the_same_dicts():
     original = parameters["W1"]
     snapshot = original.copy()
     v, s = tb.initialize_adam(parameters)
-    out, v_out, s_out = tb.update_parameters_with_adam(
+    out, v_out, s_out, _, _ = tb.update_parameters_with_adam(
         parameters, _grads_for(parameters, 0), v, s, 1
     )
     assert out is parameters and v_out is v and s_out is s

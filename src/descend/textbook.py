@@ -4,7 +4,9 @@ Course code runs unchanged against these functions::
 
     parameters = initialize_parameters([2, 5, 2, 1])
     v, s = initialize_adam(parameters)
-    parameters, v, s = update_parameters_with_adam(parameters, grads, v, s, t=1)
+    parameters, v, s, v_corrected, s_corrected = update_parameters_with_adam(
+        parameters, grads, v, s, t=1
+    )
 
 Conventions: examples are columns (``X.shape == (n_x, m)``); parameters are
 keyed ``W1, b1, ...``; gradients and optimizer state are keyed ``dW1, db1, ...``;
@@ -23,6 +25,7 @@ import numpy as np
 
 from . import batching, datasets, network, schedules, training
 from .optim import GD, Adam, Momentum, Optimizer
+from .optim.adam import bias_corrected
 from .optim.base import Params, State
 from .schedules import check_count
 
@@ -109,15 +112,23 @@ def update_parameters_with_adam(
     beta1: float = 0.9,
     beta2: float = 0.999,
     epsilon: float = 1e-8,
-) -> tuple[Params, Params, Params]:
+) -> tuple[Params, Params, Params, Params, Params]:
     """One Adam step with bias correction; ``t`` is this update's number, from 1.
 
+    Returns ``(parameters, v, s, v_corrected, s_corrected)``, as the course's
+    tests unpack it since 2021 (earlier editions returned the first three).
+    ``v_corrected`` and ``s_corrected``, keyed ``dW1, db1, ...``, are this step's
+    bias-corrected moments ``v / (1 - beta1**t)`` and ``s / (1 - beta2**t)``
+    (:func:`descend.optim.adam.bias_corrected`); ``v`` and ``s`` stay uncorrected.
     ε is added outside the square root (:func:`descend.optim.adam_update`).
     """
     t = check_count("t", t, 1)
     optimizer = Adam(learning_rate, beta1, beta2, epsilon)
     _step(optimizer, parameters, grads, {"v": v, "s": s}, t=t - 1)
-    return parameters, v, s
+    keys = [f"d{k}" for k in parameters]
+    v_corrected = {k: bias_corrected(v[k], beta1, t) for k in keys}
+    s_corrected = {k: bias_corrected(s[k], beta2, t) for k in keys}
+    return parameters, v, s, v_corrected, s_corrected
 
 
 def random_mini_batches(

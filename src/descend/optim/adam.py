@@ -7,7 +7,28 @@ import numpy as np
 from .base import LearningRate, Optimizer
 from .checks import check_bool, check_positive, check_range
 
-__all__ = ["Adam", "AdamW", "adam_update"]
+__all__ = ["Adam", "AdamW", "adam_update", "bias_corrected"]
+
+
+def bias_corrected(moment: np.ndarray, beta: float, t: int) -> np.ndarray:
+    r"""The bias-corrected moment of update ``t``: ``moment / (1 - beta**t)``.
+
+    .. math::
+
+        \hat v = \frac{v}{1 - \beta^t}
+
+    An average that starts at zero and takes ``t`` steps of
+    :math:`v \leftarrow \beta v + (1-\beta)\,g` is :math:`(1-\beta^t)` times the
+    weighted mean of the gradients it has seen, so dividing by that factor
+    removes the pull toward zero of the first steps. ``t`` is the number of the
+    update, 1 for the first; as ``t`` grows the factor tends to 1.
+
+    Examples
+    --------
+    >>> bias_corrected(np.array([0.1]), 0.9, 1)  # the first step: v = 0.1 * g, v-hat = g
+    array([1.])
+    """
+    return moment / (1.0 - beta**t)
 
 
 def adam_update(
