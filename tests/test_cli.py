@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import re
 import subprocess
@@ -10,7 +11,7 @@ import sys
 import numpy as np
 import pytest
 
-from descend.cli import main
+from descend.cli import main, options
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -247,3 +248,65 @@ def test_trajectory_figures_and_json(tmp_path, surface):
     assert [r["optimizer"] for r in report["results"]] == ["gd", "momentum", "adam"]
     _assert_png(tmp_path / f"trajectory-{surface}.png")
     _assert_png(tmp_path / "trajectory-sgd-vs-gd.png")
+
+
+# -- the package: shared options, help, lazy imports -------------------------------
+@pytest.mark.parametrize(
+    ("function", "text", "expected"),
+    [
+        (options.positive_int, "3", 3),
+        (options.positive_float, "0.01", 0.01),
+        (options.hidden, "8, 4", [8, 4]),
+        (options.names, " gd, adam ,", ["gd", "adam"]),
+        (options.rates, "0.001,0.01", [0.001, 0.01]),
+        (options.seeds, "0,-1", [0, -1]),
+    ],
+)
+def test_option_types_accept(function, text, expected):
+    assert function(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("function", "text", "pattern"),
+    [
+        (options.positive_int, "0", r"expected a positive integer, got '0'"),
+        (options.positive_int, "2.5", r"expected a positive integer, got '2.5'"),
+        (options.positive_float, "nan", r"expected a positive number, got 'nan'"),
+        (options.positive_float, "inf", r"expected a positive number, got 'inf'"),
+        (options.positive_float, "-1", r"expected a positive number, got '-1'"),
+        (options.hidden, "64,x", r"expected sizes like 64,32, got '64,x'"),
+        (options.hidden, "8,0", r"layer sizes must be positive, got '8,0'"),
+        (options.names, " , ", r"comma-separated list of names"),
+        (options.rates, "0.1,-1", r"expected a positive number, got '-1'"),
+        (options.seeds, "0,x", r"expected integer seeds like 0,1, got '0,x'"),
+    ],
+)
+def test_option_types_refuse(function, text, pattern):
+    with pytest.raises(argparse.ArgumentTypeError, match=pattern):
+        function(text)
+
+
+@pytest.mark.parametrize("command", ["compare", "train", "sweep", "trajectory"])
+def test_every_command_has_help_with_defaults(command, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main([command, "--help"])
+    assert stop.value.code == 0
+    out = capsys.readouterr().out
+    assert f"usage: descend {command}" in out
+    assert "%(" not in out and "%%" not in out  # every help text formatted
+    assert "(default: descend-out)" in out and "--json" in out
+
+
+def test_names_importable_from_the_package():
+    from descend.cli import COURSE_OPTIMIZERS, build_parser, runs_predict
+
+    assert COURSE_OPTIMIZERS == ("gd", "momentum", "adam") and callable(runs_predict)
+    assert build_parser().parse_args(["train"]).epochs == 50
+
+
+def test_importing_the_cli_imports_nothing_heavy():
+    heavy = ("matplotlib", "sklearn", "numba", "dask", "mpi4py")
+    code = f"import sys, descend.cli; print([m for m in {heavy!r} if m in sys.modules])"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

@@ -1,0 +1,211 @@
+"""Options that several commands share, declared once.
+
+Each ``add_*`` function adds its options to ``p``, a parser or one of its
+argument groups; where the commands differ (a default, what a value means)
+the difference is a parameter. The ``type=`` functions turn one command-line
+word into a value or raise ``argparse.ArgumentTypeError``, which argparse
+reports as a usage error (exit status 2) naming the option.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Sequence
+
+from ..optim.checks import check_int, check_positive
+
+__all__ = [
+    "add_data_options",
+    "add_learning_rate_option",
+    "add_network_options",
+    "add_optimizer_option",
+    "add_optimizers_option",
+    "add_output_options",
+    "add_seed_option",
+    "hidden",
+    "names",
+    "positive_float",
+    "positive_int",
+    "rates",
+    "seeds",
+]
+
+#: Hidden layer sizes of every command's network, unless --hidden says otherwise.
+HIDDEN = (64,)
+BATCH_SIZE = 64
+
+# parsers and their argument groups share this base class, and with it add_argument
+Options = argparse._ActionsContainer
+
+
+# -- argparse types -------------------------------------------------------------------
+def positive_int(text: str) -> int:
+    """``"3"`` -> 3; zero, negatives and non-integers are refused."""
+    try:
+        return check_int("value", int(text), minimum=1)
+    except (ValueError, TypeError):
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+
+
+def positive_float(text: str) -> float:
+    """``"0.01"`` -> 0.01; zero, negatives, ``nan`` and ``inf`` are refused."""
+    try:
+        return check_positive("value", float(text))
+    except (ValueError, TypeError):
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
+
+
+def names(text: str) -> list[str]:
+    """``"gd, adam"`` -> ``["gd", "adam"]``; at least one name."""
+    found = [n.strip() for n in text.split(",") if n.strip()]
+    if not found:
+        raise argparse.ArgumentTypeError("expected a comma-separated list of names")
+    return found
+
+
+def hidden(text: str) -> list[int]:
+    """``"64,32"`` -> ``[64, 32]``: hidden layer sizes, each positive."""
+    try:
+        sizes = [int(n) for n in text.split(",") if n.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected sizes like 64,32, got {text!r}") from None
+    try:
+        return [check_int("layer size", n, minimum=1) for n in sizes]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"layer sizes must be positive, got {text!r}") from None
+
+
+def rates(text: str) -> list[float]:
+    """``"0.001,0.01"`` -> ``[0.001, 0.01]``, each positive."""
+    return [positive_float(t) for t in names(text)]
+
+
+def seeds(text: str) -> list[int]:
+    """``"0,1"`` -> ``[0, 1]``."""
+    try:
+        return [int(t) for t in names(text)]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected integer seeds like 0,1, got {text!r}") from None
+
+
+# -- option groups --------------------------------------------------------------------
+def add_data_options(
+    p: Options, *, default_dataset: str, dataset_help: str | None = None, target: bool = True
+) -> None:
+    """--dataset, --target (a CSV file's label column) and --data-dir.
+
+    ``dataset_help`` replaces the list of data sets that descend train accepts;
+    ``target=False`` leaves out --target (for commands that do not pass it on).
+    """
+    if dataset_help is None:
+        from ..datasets import NAMES
+
+        dataset_help = f"{', '.join(NAMES)}, or the path of a .csv or .npz file"
+    p.add_argument(
+        "--dataset", default=default_dataset, help=f"{dataset_help} (default: %(default)s)"
+    )
+    if target:
+        p.add_argument(
+            "--target",
+            default=None,
+            metavar="COLUMN",
+            help="label column of a CSV file (default: the last)",
+        )
+    p.add_argument(
+        "--data-dir",
+        default=None,
+        metavar="DIR",
+        help="folder of the Fashion-MNIST IDX files (default: where the Debian "
+        "package dataset-fashion-mnist puts them)",
+    )
+
+
+def add_network_options(
+    p: Options,
+    *,
+    epochs: int | None,
+    epochs_help: str,
+    epochs_default_text: str = "%(default)s",
+    hidden_help: str = "hidden layer sizes, comma-separated",
+) -> None:
+    """--hidden, --epochs and --batch-size.
+
+    ``epochs`` is the command's default; when it is None the command chooses,
+    and ``epochs_default_text`` says how, for the help.
+    """
+    p.add_argument(
+        "--hidden",
+        type=hidden,
+        default=list(HIDDEN),
+        metavar="SIZES",
+        help=f"{hidden_help} (default: {','.join(map(str, HIDDEN))})",
+    )
+    p.add_argument(
+        "--epochs",
+        type=positive_int,
+        default=epochs,
+        metavar="N",
+        help=f"{epochs_help} (default: {epochs_default_text})",
+    )
+    p.add_argument(
+        "--batch-size",
+        type=positive_int,
+        default=BATCH_SIZE,
+        metavar="N",
+        help="mini-batch size (default: %(default)s)",
+    )
+
+
+def add_optimizer_option(p: Options, *, default: str) -> None:
+    """--optimizer: one name of the registry."""
+    from ..registry import NAMES
+
+    p.add_argument(
+        "--optimizer",
+        default=default,
+        metavar="NAME",
+        help=f"one of {', '.join(NAMES)} (default: %(default)s)",
+    )
+
+
+def add_optimizers_option(p: Options, *, default: Sequence[str]) -> None:
+    """--optimizers: names of the registry, comma-separated."""
+    from ..registry import NAMES
+
+    p.add_argument(
+        "--optimizers",
+        type=names,
+        default=list(default),
+        metavar="NAMES",
+        help=f"comma-separated names among {', '.join(NAMES)} (default: {','.join(default)})",
+    )
+
+
+def add_learning_rate_option(p: Options, *, help_text: str, default_text: str) -> None:
+    """--learning-rate, None when not given: ``default_text`` says what the command does then."""
+    p.add_argument(
+        "--learning-rate",
+        type=positive_float,
+        default=None,
+        metavar="RATE",
+        help=f"{help_text} (default: {default_text})",
+    )
+
+
+def add_seed_option(p: Options, *, help_text: str) -> None:
+    """--seed, any integer."""
+    p.add_argument("--seed", type=int, default=0, help=f"{help_text} (default: %(default)s)")
+
+
+def add_output_options(p: Options, command: Callable[[argparse.Namespace], int]) -> None:
+    """--out and --json, which every command has, and ``command``, the function that runs it."""
+    p.add_argument(
+        "--out",
+        default="descend-out",
+        metavar="DIR",
+        help="folder for the PNG figures (default: %(default)s)",
+    )
+    p.add_argument(
+        "--json", action="store_true", help="print the results as JSON on stdout instead of a table"
+    )
+    p.set_defaults(run=command)
