@@ -348,7 +348,7 @@ BAD_PARAMS = [
     ({"hidden_layer_sizes": (4, 0)}, ValueError, "hidden_layer_sizes must hold ints >= 1"),
     ({"hidden_layer_sizes": "10"}, TypeError, "hidden_layer_sizes must be an int or a tuple"),
     ({"alpha": -1.0}, ValueError, "Invalid alpha: -1.0"),
-    ({"batch_size": 0}, ValueError, "Invalid batch_size: 0 \\(expected >= 1\\)"),
+    ({"batch_size": 0}, ValueError, "Invalid batch_size: 0 \\(expected an int >= 1\\)"),
     ({"batch_size": "all"}, TypeError, "batch_size must be an int"),
     ({"learning_rate_init": 0.0}, ValueError, "Invalid learning_rate_init: 0.0"),
     ({"max_iter": 0}, ValueError, "Invalid max_iter: 0"),

@@ -10,8 +10,8 @@ import pytest
 
 pytest.importorskip("numba")
 
-from descend import GD, Adam, Momentum, schedules, textbook, training
-from descend.fast import FlatOptimizer, kernels, loop, supports
+from descend import GD, AdaGrad, Adam, AdamW, Momentum, RMSProp, schedules
+from descend.fast import FlatOptimizer, kernels, rules, supports
 
 TOLERANCE = {np.float64: 1e-12, np.float32: 1e-6}
 
@@ -42,6 +42,14 @@ RULES = [
     ("adam epsilon 0", lambda: Adam(0.01, epsilon=0.0)),
     ("adam clip both", lambda: Adam(0.01, clip_value=0.3, clip_norm=0.5)),
     ("adam schedule", lambda: Adam(schedules.InverseTime(0.01, 0.5))),
+    ("nesterov", lambda: Momentum(0.05, 0.9, nesterov=True, clip_value=0.4)),
+    ("amsgrad", lambda: Adam(0.01, amsgrad=True)),
+    ("adam eps inside", lambda: Adam(0.01, epsilon_inside_sqrt=True, epsilon=1e-3)),
+    ("adam eps hat", lambda: Adam.keras(0.01)),
+    ("adam coupled decay", lambda: Adam(0.01, weight_decay=0.1)),
+    ("adamw", lambda: AdamW(0.01, weight_decay=0.1, clip_norm=0.5)),
+    ("rmsprop", lambda: RMSProp(0.01, beta=0.8)),
+    ("adagrad", lambda: AdaGrad(0.1, clip_value=0.5)),
 ]
 
 
@@ -104,16 +112,21 @@ def test_flat_nonfinite_changes_nothing(policy, expected_error):
     assert flat.state["t"] == 0
 
 
+class _MyAdam(Adam):
+    """A subclass may change the rule: no kernel is assumed for it."""
+
+
 @pytest.mark.parametrize(
     ("optimizer", "supported"),
     [
         (GD(0.1), True),
-        (Momentum(0.1, 0.5, clip_norm=1.0), True),
-        (Adam(0.1, on_nonfinite="skip"), True),
-        (Momentum(0.1, 0.5, nesterov=True), False),
-        (Adam(0.1, amsgrad=True), False),
-        (Adam(0.1, weight_decay=0.1), False),
-        (Adam(0.1, epsilon_inside_sqrt=True), False),
+        (Momentum(0.1, 0.5, clip_norm=1.0, nesterov=True), True),
+        (Adam(0.1, on_nonfinite="skip", amsgrad=True, weight_decay=0.1), True),
+        (Adam(0.1, epsilon_inside_sqrt=True), True),
+        (AdamW(0.1), True),
+        (RMSProp(0.1), True),
+        (AdaGrad(0.1), True),
+        (_MyAdam(0.1), False),
     ],
     ids=str,
 )
@@ -121,9 +134,22 @@ def test_supports(optimizer, supported):
     assert supports(optimizer) is supported
 
 
+def test_every_registered_optimizer_has_a_kernel():
+    from descend.registry import NAMES, make_optimizer
+
+    assert all(supports(make_optimizer(name, 0.01)) for name in NAMES)
+
+
+def test_rule_codes_match_the_kernels():
+    for name in ("NESTEROV", "AMSGRAD", "EPS_INSIDE", "EPS_HAT", "DECOUPLED"):
+        assert getattr(rules, name) == getattr(kernels, name)
+    for name in ("GD", "MOMENTUM", "ADAM", "RMSPROP", "ADAGRAD"):
+        assert getattr(rules, f"{name}_CODE") == getattr(kernels, name)
+
+
 def test_flat_refuses_unsupported_rule():
     with pytest.raises(ValueError, match="no fused kernel"):
-        FlatOptimizer(Adam(0.1, amsgrad=True), {"w": np.zeros(2)})
+        FlatOptimizer(_MyAdam(0.1), {"w": np.zeros(2)})
 
 
 @pytest.mark.parametrize("parallel", [False, True])
@@ -166,139 +192,6 @@ def test_transpose_into(shape, order):
 def test_legacy_permutation_is_randomstate(seed, m):
     expected = np.random.RandomState(seed).permutation(m)
     np.testing.assert_array_equal(kernels.legacy_permutation(m, seed), expected)
-
-
-# -- the training loop ---------------------------------------------------------------------
-
-
-def reference_train(monkeypatch, *args, **kwargs):
-    with monkeypatch.context() as patch:
-        patch.setenv("DESCEND_NO_FAST", "1")
-        return training.train(*args, **kwargs)
-
-
-def assert_same_run(fast, reference, rtol=1e-9):
-    params, state, history = fast
-    ref_params, ref_state, ref_history = reference
-    np.testing.assert_allclose(history.costs, ref_history.costs, rtol=rtol, atol=0)
-    assert_close(params, ref_params, rtol)
-    assert (state["t"], state["skipped"]) == (ref_state["t"], ref_state["skipped"])
-    for slot in set(state) - {"t", "skipped"}:
-        assert_close(state[slot], ref_state[slot], rtol)
-
-
-MOONS_OPTIMIZERS = [
-    ("gd", lambda: GD(0.0007)),
-    ("momentum", lambda: Momentum(0.0007, 0.9)),
-    ("adam", lambda: Adam(0.0007)),
-]
-
-
-@pytest.mark.parametrize(("name", "make"), MOONS_OPTIMIZERS, ids=[r[0] for r in MOONS_OPTIMIZERS])
-def test_moons_course_recipe_equals_reference(name, make, monkeypatch):
-    X, Y = textbook.load_dataset()
-    params = textbook.initialize_parameters([2, 5, 2, 1])
-    seen = []
-
-    def record(epoch, cost, p):
-        seen.append((epoch, cost, p["W3"].copy()))
-
-    spec = training.MiniBatches(X, Y, 64, seed=11, legacy=True)
-    fast = loop.train_fast(params, make(), spec, 300, callback=record)
-    assert fast is not None
-    course = lambda epoch: textbook.random_mini_batches(X, Y, 64, seed=11 + epoch)  # noqa: E731
-    ref_seen = []
-    reference = reference_train(
-        monkeypatch,
-        params,
-        make(),
-        course,
-        300,
-        callback=lambda e, c, p: ref_seen.append((e, c, p["W3"].copy())),
-    )
-    assert_same_run(fast, reference)
-    assert [s[0] for s in seen] == list(range(300))
-    np.testing.assert_allclose(seen[150][2], ref_seen[150][2], rtol=1e-9)
-    # the same run through train(): dispatched, and with an opaque callable
-    assert_same_run(training.train(params, make(), spec, 300), reference)
-    assert_same_run(loop.train_fast(params, make(), course, 300), reference)
-
-
-def test_spec_batches_are_the_course_batches():
-    X, Y = textbook.load_dataset()
-    spec = training.MiniBatches(X, Y, 64, seed=11, legacy=True)
-    for epoch in (0, 7):
-        for (xa, ya), (xb, yb) in zip(
-            spec(epoch), textbook.random_mini_batches(X, Y, 64, seed=11 + epoch), strict=True
-        ):
-            np.testing.assert_array_equal(xa, xb)
-            np.testing.assert_array_equal(ya, yb)
-
-
-@pytest.mark.parametrize(
-    ("dtype", "rtol", "shuffle"),
-    [(np.float64, 1e-9, {"seed": 3}), (np.float32, 1e-4, {"seed": 3}), (np.float64, 1e-9, {})],
-)
-def test_softmax_mlp_equals_reference(dtype, rtol, shuffle, monkeypatch):
-    rng = np.random.default_rng(4)
-    dims = [12, 40, 30, 4]  # large enough that some products go through BLAS
-    params = {}
-    for l in range(1, len(dims)):
-        params[f"W{l}"] = (rng.standard_normal((dims[l], dims[l - 1])) * 0.3).astype(dtype)
-        params[f"b{l}"] = np.zeros((dims[l], 1), dtype)
-    X = rng.standard_normal((12, 200)).astype(dtype)
-    Y = np.eye(4, dtype=dtype)[:, rng.integers(0, 4, 200)]
-    spec = training.MiniBatches(X, Y, 50, **shuffle)
-    opt = Adam(0.01, clip_norm=5.0)
-    fast = loop.train_fast(params, opt, spec, 20)
-    assert fast is not None
-    assert_same_run(fast, reference_train(monkeypatch, params, opt, spec, 20), rtol)
-
-
-def test_schedule_and_state_resume(monkeypatch):
-    X, Y = textbook.load_dataset()
-    params = textbook.initialize_parameters([2, 5, 2, 1])
-    rate = schedules.per_epoch(lambda epoch: 0.01 / (1 + epoch), 5)
-    opt = Momentum(rate, 0.9)
-    spec = training.MiniBatches(X, Y, 64, seed=11, legacy=True)
-    first = loop.train_fast(params, opt, spec, 10)
-    second = loop.train_fast(first[0], opt, spec, 10, state=first[1])
-    ref_first = reference_train(monkeypatch, params, opt, spec, 10)
-    ref_second = reference_train(monkeypatch, ref_first[0], opt, spec, 10, state=ref_first[1])
-    assert_same_run(second, ref_second)
-
-
-def test_nonfinite_in_training_raises_like_reference(monkeypatch):
-    X, Y = textbook.load_dataset()
-    X = X.copy()
-    X[0, 5] = np.inf
-    params = textbook.initialize_parameters([2, 5, 2, 1])
-    spec = training.MiniBatches(X, Y, 64, seed=11, legacy=True)
-    with pytest.raises(ValueError, match="holds NaN or inf"):
-        loop.train_fast(params, Adam(0.01), spec, 3)
-    fast = loop.train_fast(params, Adam(0.01, on_nonfinite="skip"), spec, 3)
-    assert fast[1]["skipped"] == 3  # one bad batch per epoch
-
-
-@pytest.mark.parametrize(
-    ("kwargs", "params_dtype", "why"),
-    [
-        ({"activation": "tanh"}, np.float64, "activation"),
-        ({"optimizer": Momentum(0.01, nesterov=True)}, np.float64, "rule option"),
-        ({"epochs": 0}, np.float64, "no epochs"),
-        ({}, np.float32, "float64 data promotes float32 params"),
-    ],
-)
-def test_unsupported_runs_fall_back(kwargs, params_dtype, why, monkeypatch):
-    X, Y = textbook.load_dataset()
-    params = textbook.initialize_parameters([2, 5, 2, 1])
-    params = {k: v.astype(params_dtype) for k, v in params.items()}
-    spec = training.MiniBatches(X, Y, 64, seed=11, legacy=True)
-    args = {"optimizer": Adam(0.01), "epochs": 2, "activation": "relu", **kwargs}
-    optimizer, epochs = args.pop("optimizer"), args.pop("epochs")
-    assert loop.train_fast(params, optimizer, spec, epochs, **args) is None, why
-    result = training.train(params, optimizer, spec, epochs, **args)
-    assert_same_run(result, reference_train(monkeypatch, params, optimizer, spec, epochs, **args))
 
 
 def test_import_descend_does_not_import_numba():

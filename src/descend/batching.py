@@ -12,11 +12,21 @@ Examples are the *columns* of ``X`` (shape ``(n_x, m)``) and ``Y`` (shape
 
 from __future__ import annotations
 
-import numbers
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["check_batch_size", "check_examples", "legacy_permutation", "mini_batches", "partition"]
+from .optim.checks import check_int
+
+__all__ = [
+    "MiniBatches",
+    "check_batch_size",
+    "check_examples",
+    "legacy_permutation",
+    "mini_batches",
+    "partition",
+]
 
 
 def check_examples(X: np.ndarray, Y: np.ndarray) -> int:
@@ -37,14 +47,8 @@ def check_examples(X: np.ndarray, Y: np.ndarray) -> int:
 
 
 def check_batch_size(mini_batch_size: object) -> int:
-    if isinstance(mini_batch_size, bool) or not isinstance(mini_batch_size, numbers.Integral):
-        raise TypeError(
-            f"mini_batch_size must be an int, got {type(mini_batch_size).__name__}: "
-            f"{mini_batch_size!r}"
-        )
-    if mini_batch_size < 1:
-        raise ValueError(f"Invalid mini_batch_size: {mini_batch_size} (expected >= 1)")
-    return int(mini_batch_size)
+    """Return ``mini_batch_size`` if it is an int ``>= 1``."""
+    return check_int("mini_batch_size", mini_batch_size, 1)
 
 
 def partition(
@@ -95,3 +99,65 @@ def mini_batches(
     m = check_examples(X, Y)
     order = np.random.default_rng(rng).permutation(m) if shuffle else np.arange(m)
     return partition(X, Y, order, mini_batch_size)
+
+
+@dataclass(frozen=True, eq=False)
+class MiniBatches:
+    """The mini-batches of every epoch, as data: shuffle the columns, then partition.
+
+    Calling it, ``batches(epoch)``, returns that epoch's ``(X_batch, Y_batch)``
+    pairs, so it serves wherever a callable of the epoch is expected; being
+    data, it also lets the compiled backend gather the same batches itself.
+
+    Parameters
+    ----------
+    X, Y : ndarray
+        Shapes ``(n_x, m)`` and ``(n_y, m)``, examples in columns.
+    mini_batch_size : int
+        ``>= 1``; ``m`` or more gives batch GD, ``1`` gives SGD.
+    seed : int, default 0
+        Epoch ``e`` shuffles with the seed ``seed + e`` (legacy) or ``[seed, e]``.
+    legacy : bool, default False
+        True: the permutation of ``RandomState(seed + e).permutation(m)``, as the
+        course's ``random_mini_batches(X, Y, mini_batch_size, seed + e)``.
+        False: ``numpy.random.default_rng([seed, e]).permutation(m)``.
+    shuffle : bool or callable, default True
+        False keeps the examples in order every epoch (``seed`` is unused). A
+        callable ``shuffle(epoch)`` returns the order of that epoch's examples
+        itself (called once per epoch, in order; the estimator draws
+        scikit-learn's shuffles this way).
+
+    Examples
+    --------
+    The batches of the course's ``model``, epoch ``i`` seeded with ``11 + i``:
+
+    >>> X, Y = np.arange(10.0).reshape(2, 5), np.ones((1, 5))
+    >>> batches = MiniBatches(X, Y, 2, seed=11, legacy=True)
+    >>> [b[0].shape[1] for b in batches(0)]
+    [2, 2, 1]
+    """
+
+    X: np.ndarray
+    Y: np.ndarray
+    mini_batch_size: int
+    seed: int = 0
+    legacy: bool = False
+    shuffle: bool | Callable[[int], np.ndarray] = True
+
+    def __post_init__(self) -> None:
+        check_examples(self.X, self.Y)
+        object.__setattr__(self, "mini_batch_size", check_batch_size(self.mini_batch_size))
+
+    def order(self, epoch: int) -> np.ndarray:
+        """The order of the examples in epoch ``epoch``."""
+        m = self.X.shape[1]
+        if callable(self.shuffle):
+            return np.asarray(self.shuffle(epoch))
+        if not self.shuffle:
+            return np.arange(m)
+        if self.legacy:
+            return legacy_permutation(m, self.seed + epoch)
+        return np.random.default_rng([self.seed, epoch]).permutation(m)
+
+    def __call__(self, epoch: int) -> list[tuple[np.ndarray, np.ndarray]]:
+        return partition(self.X, self.Y, self.order(epoch), self.mini_batch_size)

@@ -10,6 +10,7 @@ with ``np.load(path, allow_pickle=False)``::
     "rng"           JSON text of the batch generator's ``bit_generator.state`` ("" if none)
     "params/W1"     each parameter array
     "state/..."     the optimizer's ``state_dict()`` ("state/kind", "state/t", "state/v/W1", ...)
+    "extra/..."     any other arrays of the run (e.g. the early-stopping state)
 
 Writes are atomic: the archive goes to a temporary file in the same folder,
 which is flushed and ``fsync``-ed, then renamed over the target with
@@ -88,6 +89,7 @@ class Checkpoint:
     costs: list[float] = field(default_factory=list)
     settings: dict[str, Any] = field(default_factory=dict)
     rng_state: dict[str, Any] | None = None
+    extra: dict[str, np.ndarray] = field(default_factory=dict)
 
     def restore(self, optimizer: Optimizer) -> tuple[Params, State]:
         """The parameters and the optimizer state, checked against ``optimizer``."""
@@ -116,6 +118,7 @@ def save_checkpoint(
     costs: list[float] | tuple[float, ...] = (),
     settings: Mapping[str, Any] | None = None,
     rng: np.random.Generator | None = None,
+    extra: Mapping[str, np.ndarray] | None = None,
 ) -> Path:
     """Write a checkpoint atomically; see the module docstring for its contents."""
     arrays: dict[str, np.ndarray] = {
@@ -129,6 +132,8 @@ def save_checkpoint(
         arrays[f"params/{name}"] = np.asarray(array)
     for key, array in optimizer.state_dict(state).items():
         arrays[f"state/{key}"] = array
+    for key, array in (extra or {}).items():
+        arrays[f"extra/{key}"] = np.asarray(array)
     return atomic_write(path, lambda f: np.savez(f, **arrays))
 
 
@@ -156,6 +161,7 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
     try:
         params = {k[len("params/") :]: v for k, v in data.items() if k.startswith("params/")}
         state = {k[len("state/") :]: v for k, v in data.items() if k.startswith("state/")}
+        extra = {k[len("extra/") :]: v for k, v in data.items() if k.startswith("extra/")}
         rng_text = str(data["rng"])
         return Checkpoint(
             params=params,
@@ -164,6 +170,7 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
             costs=[float(c) for c in data["costs"]],
             settings=json.loads(str(data["settings"])),
             rng_state=json.loads(rng_text) if rng_text else None,
+            extra=extra,
         )
     except (KeyError, ValueError, TypeError) as err:
         raise ValueError(f"checkpoint {path} is malformed: {err}") from None

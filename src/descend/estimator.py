@@ -22,10 +22,13 @@ from sklearn.utils import shuffle as shuffle_indices
 from sklearn.utils.multiclass import check_classification_targets, type_of_target, unique_labels
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from . import registry
-from .network import ACTIVATIONS, backward, cost, forward
+from . import registry, training
+from .batching import MiniBatches
+from .gradients import network_gradients
+from .network import ACTIVATIONS, forward
 from .optim.base import Optimizer, Params
-from .optim.checks import check_positive, check_range
+from .optim.checks import check_bool, check_int, check_positive, check_range
+from .stopping import EarlyStopping
 
 __all__ = ["SOLVER_ALIASES", "SOLVER_HYPERPARAMETERS", "MLPClassifier", "available_solvers"]
 
@@ -80,20 +83,6 @@ def _glorot_uniform(
     return params
 
 
-def _check_int(name: str, value: object, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}: {value!r}")
-    if value < minimum:
-        raise ValueError(f"Invalid {name}: {value!r} (expected >= {minimum})")
-    return int(value)
-
-
-def _check_flag(name: str, value: object) -> bool:
-    if not isinstance(value, bool | np.bool_):
-        raise TypeError(f"{name} must be True or False, got {type(value).__name__}: {value!r}")
-    return bool(value)
-
-
 class MLPClassifier(ClassifierMixin, BaseEstimator):
     r"""Multi-layer perceptron classifier trained with descend's optimizers.
 
@@ -144,7 +133,10 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
     n_iter_no_change : int, default 10
         Stop after more than this many epochs in a row without an improvement
         of ``tol`` (in the training loss, or the validation accuracy with
-        ``early_stopping``), ``>= 1``.
+        ``early_stopping``), ``>= 1``; ``numpy.inf`` never stops.
+    backend : {"auto", "numpy", "numba"}, default "auto"
+        Where the epochs run (:func:`descend.training.train`): the compiled
+        backend when numba is installed, else NumPy.
 
     Attributes
     ----------
@@ -170,6 +162,9 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         Best of ``validation_scores_``.
     n_iter_ : int
         Epochs run by the last ``fit`` (1 after ``partial_fit``).
+    backend_ : str
+        The backend that ran the last ``fit`` or ``partial_fit``, and
+        ``backend_reason_`` why.
     t_ : int
         Training examples seen by the optimizer over all calls (as scikit-learn);
         the optimizer's own count of updates is ``_opt_state["t"]``.
@@ -248,6 +243,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         beta_2: float = 0.999,
         epsilon: float = 1e-8,
         n_iter_no_change: int = 10,
+        backend: str = "auto",
     ) -> None:
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -268,6 +264,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         self.beta_2 = beta_2
         self.epsilon = epsilon
         self.n_iter_no_change = n_iter_no_change
+        self.backend = backend
 
     # -- hyperparameters ------------------------------------------------------
     def _hidden_sizes(self) -> list[int]:
@@ -297,13 +294,18 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
             )
         check_positive("alpha", self.alpha, allow_zero=True)
         if self.batch_size != "auto":
-            _check_int("batch_size", self.batch_size, 1)
+            check_int("batch_size", self.batch_size, 1)
         check_positive("learning_rate_init", self.learning_rate_init)
-        _check_int("max_iter", self.max_iter, 1)
-        _check_int("n_iter_no_change", self.n_iter_no_change, 1)
+        check_int("max_iter", self.max_iter, 1)
+        if self.n_iter_no_change != np.inf:
+            check_int("n_iter_no_change", self.n_iter_no_change, 1)
         check_positive("tol", self.tol, allow_zero=True)
         for flag in ("shuffle", "verbose", "warm_start", "early_stopping"):
-            _check_flag(flag, getattr(self, flag))
+            check_bool(flag, getattr(self, flag))
+        if self.backend not in training.BACKENDS:
+            raise ValueError(
+                f"Invalid backend: {self.backend!r} (expected one of {', '.join(training.BACKENDS)})"
+            )
         check_range("validation_fraction", self.validation_fraction, 0.0, 1.0, low_open=True)
         check_range("momentum", self.momentum, 0.0, 1.0)
         check_range("beta_1", self.beta_1, 0.0, 1.0)
@@ -424,40 +426,79 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
                 )
             batch_size = min(self.batch_size, n_samples)
 
-        softmax = self.out_activation_ == "softmax"
-        sample_index = np.arange(n_samples)
-        self.n_iter_ = 0
-        for _ in range(1 if incremental else self.max_iter):
-            if self.shuffle:
-                sample_index = shuffle_indices(sample_index, random_state=self._random_state)
-            total = 0.0
-            for start in range(0, n_samples, batch_size):
-                batch = sample_index[start : start + batch_size]
-                loss, grads = self._loss_and_grads(X_train[batch].T, Y_train[:, batch], softmax)
-                self.params_, state = optimizer.step(self.params_, grads, state)
-                total += loss * batch.size
-            self._opt_state = state
-            self.n_iter_ += 1
-            self.t_ += n_samples
-            self.loss_ = total / n_samples
-            self.loss_curve_.append(self.loss_)
+        stopper = self._stopper(X_val, y_val)
+        order = [np.arange(n_samples)]
+
+        def shuffle(_epoch: int) -> np.ndarray:  # each epoch reshuffles the last order, as sklearn
+            order[0] = shuffle_indices(order[0], random_state=self._random_state)
+            return order[0]
+
+        def report(_epoch: int, loss: float, params: Params) -> bool:
             if self.verbose:
-                print(f"Iteration {self.n_iter_}, loss = {self.loss_:.8f}")
-            self._update_no_improvement_count(X_val, y_val)
-            if self._no_improvement_count > self.n_iter_no_change:
-                if self.verbose:
-                    print(self._stopping_message())
-                break
-            if not incremental and self.n_iter_ == self.max_iter:
-                warnings.warn(
-                    f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached "
-                    "and the optimization hasn't converged yet.",
-                    ConvergenceWarning,
-                    stacklevel=3,
-                )
+                print(f"Iteration {len(self.loss_curve_) + 1}, loss = {loss:.8f}")
+            self.loss_curve_.append(loss)
+            stop = stopper(_epoch, loss, params)
+            if self.verbose and self.early_stopping:
+                print(f"Validation score: {stopper.scores[-1]:f}")
+            return stop
+
+        self.params_, state, history = training.train(
+            self.params_,
+            optimizer,
+            MiniBatches(X_train.T, Y_train, batch_size, shuffle=shuffle if self.shuffle else False),
+            1 if incremental else self.max_iter,
+            gradients=network_gradients(self.activation, l2=self.alpha),
+            state=state,
+            callback=report,
+            backend=self.backend,
+        )
+        self._opt_state = state
+        self.backend_, self.backend_reason_ = history.backend, history.reason
+        self.n_iter_ = len(history.costs)
+        self.t_ += n_samples * self.n_iter_
+        self.loss_ = self.loss_curve_[-1]
+        self._keep_stopper(stopper)
+        if stopper.count > self.n_iter_no_change:
+            if self.verbose:
+                print(self._stopping_message())
+        elif not incremental:
+            warnings.warn(
+                f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached "
+                "and the optimization hasn't converged yet.",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
         if self.early_stopping:
             self.params_ = self._best_params
         return self
+
+    def _stopper(self, X_val, y_val) -> EarlyStopping:
+        """The no-improvement rule, continuing from the counters of earlier calls."""
+        if self.early_stopping:
+            return EarlyStopping(
+                self.n_iter_no_change,
+                self.tol,
+                score=lambda params: float(np.mean(self._predict(X_val, params) == y_val)),
+                best_score=self.best_validation_score_,
+                best_params=getattr(self, "_best_params", None),
+                count=self._no_improvement_count,
+            )
+        return EarlyStopping(
+            self.n_iter_no_change,
+            self.tol,
+            best_score=-self.best_loss_,
+            count=self._no_improvement_count,
+        )
+
+    def _keep_stopper(self, stopper: EarlyStopping) -> None:
+        """Store the rule's counters as scikit-learn's attributes."""
+        self._no_improvement_count = stopper.count
+        if self.early_stopping:
+            self.validation_scores_.extend(stopper.scores)
+            self.best_validation_score_ = stopper.best_score
+            self._best_params = stopper.best_params
+        else:
+            self.best_loss_ = -stopper.best_score
 
     def _early_stopping_split(self, X, Y, y):
         """Hold out ``validation_fraction`` of the rows, stratified (scikit-learn's split)."""
@@ -477,39 +518,6 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
             stratify=y,
         )
         return X[index_train], X[index_val], Y[:, index_train], y[index_val]
-
-    def _loss_and_grads(self, X: np.ndarray, Y: np.ndarray, softmax: bool):
-        """Penalised mean loss of one batch (columns) and its gradients."""
-        m = X.shape[1]
-        _, cache = forward(X, self.params_, self.activation, softmax=softmax)
-        grads = backward(Y, self.params_, cache, self.activation)
-        squares = 0.0
-        for l in range(1, self.n_layers_):
-            w = self.params_[f"W{l}"]
-            squares += float(np.vdot(w, w))
-            grads[f"W{l}"] += (self.alpha / m) * w
-        loss = cost(cache, Y, softmax=softmax) / m + 0.5 * self.alpha * squares / m
-        return loss, grads
-
-    def _update_no_improvement_count(self, X_val, y_val) -> None:
-        if self.early_stopping:
-            score = float(np.mean(self._predict(X_val) == y_val))
-            self.validation_scores_.append(score)
-            if self.verbose:
-                print(f"Validation score: {score:f}")
-            if score < self.best_validation_score_ + self.tol:
-                self._no_improvement_count += 1
-            else:
-                self._no_improvement_count = 0
-            if score > self.best_validation_score_:
-                self.best_validation_score_ = score
-                self._best_params = dict(self.params_)
-        else:
-            if self.loss_curve_[-1] > self.best_loss_ - self.tol:
-                self._no_improvement_count += 1
-            else:
-                self._no_improvement_count = 0
-            self.best_loss_ = min(self.best_loss_, self.loss_curve_[-1])
 
     def _stopping_message(self) -> str:
         what = "Validation score" if self.early_stopping else "Training loss"
@@ -551,17 +559,18 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
             )
         return self._fit(X, y, incremental=True)
 
-    def _forward_proba(self, X: np.ndarray) -> np.ndarray:
+    def _forward_proba(self, X: np.ndarray, params: Params | None = None) -> np.ndarray:
         """Class probabilities of validated rows ``X``, shape (n_samples, n_classes)."""
         softmax = self.out_activation_ == "softmax"
-        params = {k: w.astype(X.dtype, copy=False) for k, w in self.params_.items()}
+        params = self.params_ if params is None else params
+        params = {k: w.astype(X.dtype, copy=False) for k, w in params.items()}
         out, _ = forward(X.T, params, self.activation, softmax=softmax)
         if softmax:
             return out.T
         return np.column_stack([1 - out[0], out[0]])
 
-    def _predict(self, X: np.ndarray) -> np.ndarray:
-        return self.classes_[np.argmax(self._forward_proba(X), axis=1)]
+    def _predict(self, X: np.ndarray, params: Params | None = None) -> np.ndarray:
+        return self.classes_[np.argmax(self._forward_proba(X, params), axis=1)]
 
     def predict_proba(self, X) -> np.ndarray:
         """Probability of each class (columns in the order of ``classes_``); rows sum to 1."""

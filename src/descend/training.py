@@ -1,11 +1,25 @@
-"""The training loop shared by ``textbook.model``, the CLI and the estimator.
+"""The training loop: the one place where batches, gradients and optimizer steps meet.
 
-:func:`train` runs the NumPy reference loop, or the compiled loop of
-:mod:`descend.fast` when numba is installed (``pip install descend[fast]``) and
-the run is one it implements (ReLU hidden layers, GD/Momentum/Adam without
-extra rule options, data in the parameters' dtype); both give the same
-batches, costs and parameters to rounding. Set the environment variable
-``DESCEND_NO_FAST=1`` to force the reference loop.
+Every entry point trains through :func:`train`: ``textbook.model``, ``descend
+train``/``compare``/``sweep``, :class:`descend.MLPClassifier` and
+``--distributed mpi``. What differs between them is plugged into its seams:
+
+- the **gradient function** (:mod:`descend.gradients`): the network's loss and
+  gradients by default, wrapped by an L2 penalty or an MPI reduction;
+- the **batch source**: ``batches(epoch)``, usually a
+  :class:`~descend.batching.MiniBatches` (data the compiled backend can gather
+  itself);
+- the **callback**, ``callback(epoch, mean_cost, params)`` after every epoch, in
+  every backend; returning ``True`` stops training after that epoch (early
+  stopping, :class:`~descend.stopping.EarlyStopping`, progress bars and time
+  limits are callbacks);
+- the **backend**: ``"numpy"`` runs the readable reference epoch below,
+  ``"numba"`` the compiled one of :mod:`descend.fast.engine`, ``"auto"`` the
+  compiled one when numba is installed and supports the run. Both give the same
+  batches, costs and parameters to rounding.
+
+The environment variable ``DESCEND_BACKEND`` (``numpy``, ``numba`` or ``auto``)
+overrides the argument; ``DESCEND_NO_FAST=1`` is ``DESCEND_BACKEND=numpy``.
 """
 
 from __future__ import annotations
@@ -16,78 +30,106 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .batching import check_batch_size, check_examples, legacy_permutation, partition
-from .network import backward, cost, forward
+from .batching import MiniBatches
+from .gradients import GradientFunction, NetworkGradients
 from .optim.base import Optimizer, Params, State
+from .optim.checks import check_int
 
-__all__ = ["History", "MiniBatches", "train"]
+__all__ = ["BACKENDS", "History", "MiniBatches", "select_backend", "train"]
 
 Batches = Callable[[int], Iterable[tuple[np.ndarray, np.ndarray]]]
-EpochCallback = Callable[[int, float, Params], None]
+#: ``callback(epoch, mean_cost, params) -> bool | None``; ``True`` stops training.
+EpochCallback = Callable[[int, float, Params], "bool | None"]
+BACKENDS = ("auto", "numpy", "numba")
 
 
 @dataclass
 class History:
-    """What a run records: the mean cost of each epoch, in order."""
+    """What a run records.
 
-    costs: list[float] = field(default_factory=list)
-
-
-@dataclass(frozen=True, eq=False)
-class MiniBatches:
-    """The mini-batches of every epoch, as data: shuffle the columns, then partition.
-
-    Calling it, ``batches(epoch)``, returns that epoch's ``(X_batch, Y_batch)``
-    pairs, so it can be passed to :func:`train` wherever a callable is expected;
-    being data, it also lets the fast loop draw the same batches itself.
-
-    Parameters
+    Attributes
     ----------
-    X, Y : ndarray
-        Shapes ``(n_x, m)`` and ``(n_y, m)``, examples in columns.
-    mini_batch_size : int
-        ``>= 1``; ``m`` or more gives batch GD, ``1`` gives SGD.
-    seed : int, default 0
-        Epoch ``e`` shuffles with the seed ``seed + e``.
-    legacy : bool, default False
-        True: the permutation of ``RandomState(seed + e).permutation(m)``, as the
-        course's ``random_mini_batches(X, Y, mini_batch_size, seed + e)``.
-        False: ``numpy.random.default_rng([seed, e]).permutation(m)``.
-    shuffle : bool, default True
-        False keeps the examples in order every epoch (``seed`` is unused).
-
-    Examples
-    --------
-    The batches of the course's ``model``, epoch ``i`` seeded with ``11 + i``:
-
-    >>> X, Y = np.arange(10.0).reshape(2, 5), np.ones((1, 5))
-    >>> batches = MiniBatches(X, Y, 2, seed=11, legacy=True)
-    >>> [b[0].shape[1] for b in batches(0)]
-    [2, 2, 1]
+    costs : list of float
+        The mean cost of each epoch run, in order (the summed cost over the
+        epoch's batches divided by the examples seen, computed during the
+        epoch, i.e. after the first update of the epoch has started).
+    backend : str
+        ``"numpy"`` or ``"numba"``: the backend that ran.
+    reason : str
+        Why that backend ran (asked for, or why the compiled one could not).
+    stopped : bool
+        Whether the callback stopped training before ``epochs`` ran.
     """
 
-    X: np.ndarray
-    Y: np.ndarray
-    mini_batch_size: int
-    seed: int = 0
-    legacy: bool = False
-    shuffle: bool = True
+    costs: list[float] = field(default_factory=list)
+    backend: str = "numpy"
+    reason: str = ""
+    stopped: bool = False
 
-    def __post_init__(self) -> None:
-        check_examples(self.X, self.Y)
-        object.__setattr__(self, "mini_batch_size", check_batch_size(self.mini_batch_size))
 
-    def order(self, epoch: int) -> np.ndarray:
-        """The order of the examples in epoch ``epoch``."""
-        m = self.X.shape[1]
-        if not self.shuffle:
-            return np.arange(m)
-        if self.legacy:
-            return legacy_permutation(m, self.seed + epoch)
-        return np.random.default_rng([self.seed, epoch]).permutation(m)
+class _NumpyEngine:
+    """The reference epoch: a plain loop over the batches, pure optimizer steps."""
 
-    def __call__(self, epoch: int) -> list[tuple[np.ndarray, np.ndarray]]:
-        return partition(self.X, self.Y, self.order(epoch), self.mini_batch_size)
+    name = "numpy"
+
+    def __init__(self, params, optimizer, batches, gradients, state) -> None:
+        self._params = params
+        self.optimizer, self.batches, self.gradients = optimizer, batches, gradients
+        self._state = optimizer.init(params) if state is None else state
+
+    def run_epoch(self, epoch: int) -> float:
+        total, seen = 0.0, 0
+        for X_batch, Y_batch in self.batches(epoch):
+            cost, grads = self.gradients(self._params, X_batch, Y_batch)
+            self._params, self._state = self.optimizer.step(self._params, grads, self._state)
+            total += cost
+            seen += Y_batch.shape[1]
+        return total / seen
+
+    def params(self) -> Params:
+        return self._params  # new arrays each step: never written again
+
+    def state(self) -> State:
+        return self._state
+
+
+def select_backend(
+    backend: str,
+    params: Params,
+    optimizer: Optimizer,
+    batches: Batches,
+    gradients: GradientFunction,
+) -> tuple[str, str]:
+    """``(backend that will run, why)`` for a run; raises if ``"numba"`` cannot run it.
+
+    Raises
+    ------
+    ValueError
+        An unknown backend name, or ``"numba"`` for a run it does not support.
+    ImportError
+        ``"numba"`` without numba installed.
+    """
+    override = os.environ.get("DESCEND_BACKEND") or (
+        "numpy" if os.environ.get("DESCEND_NO_FAST") else None
+    )
+    where = "the environment variable DESCEND_BACKEND" if override else "backend"
+    backend = override or backend
+    if backend not in BACKENDS:
+        raise ValueError(f"Invalid {where}: {backend!r} (expected one of {', '.join(BACKENDS)})")
+    if backend == "numpy":
+        return "numpy", f"asked for ({where})"
+    from .fast import engine  # light: numba is imported only when a compiled run starts
+
+    why = engine.unsupported(params, optimizer, batches, gradients)
+    if why is None:
+        return "numba", "auto: the compiled backend supports this run" if backend == "auto" else (
+            f"asked for ({where})"
+        )
+    if backend == "numba":
+        if not engine.available():
+            raise ImportError("backend 'numba' needs numba: pip install 'descend[fast]'")
+        raise ValueError(f"backend 'numba' cannot run this: {why}")
+    return "numpy", f"auto: {why}"
 
 
 def train(
@@ -96,70 +138,70 @@ def train(
     batches: Batches,
     epochs: int,
     *,
-    activation: str = "relu",
+    gradients: GradientFunction | None = None,
     state: State | None = None,
     callback: EpochCallback | None = None,
+    backend: str = "auto",
+    first_epoch: int = 0,
 ) -> tuple[Params, State, History]:
-    """Train the network ``params`` for ``epochs`` epochs.
+    """Train ``params`` for up to ``epochs`` epochs; one optimizer step per mini-batch.
 
     Parameters
     ----------
     params : dict
-        ``W1, b1, ..., WL, bL``; not modified (new arrays are returned).
+        ``W1, b1, ..., WL, bL`` (or anything ``gradients`` understands); not
+        modified: new arrays are returned.
     optimizer : Optimizer
-        Any descend optimizer; one ``step`` per mini-batch.
+        Any descend optimizer.
     batches : callable
         ``batches(epoch)`` returns that epoch's ``(X_batch, Y_batch)`` pairs
-        (examples in columns). ``Y`` with one row trains a sigmoid output,
-        with ``k >= 2`` one-hot rows a softmax output. A :class:`MiniBatches`
-        lets the fast loop run whole epochs compiled.
+        (examples in columns). ``Y`` with one row trains a sigmoid output, with
+        ``k >= 2`` one-hot rows a softmax output. A :class:`MiniBatches` lets the
+        compiled backend run whole epochs in one call.
     epochs : int
-        Number of passes; epochs are numbered from 0.
+        Number of epochs to run, ``>= 0``.
+    gradients : callable, optional
+        ``gradients(params, X, Y) -> (summed cost, grads of the mean cost)``;
+        :class:`descend.gradients.NetworkGradients` (ReLU) if omitted.
     state : dict, optional
         Optimizer state to continue from; ``optimizer.init(params)`` if omitted.
     callback : callable, optional
-        ``callback(epoch, mean_cost, params)`` after each epoch.
+        ``callback(epoch, mean_cost, params)`` after each epoch, with a snapshot
+        of the parameters it may keep; returning ``True`` stops training there.
+    backend : {"auto", "numpy", "numba"}
+        Where the epochs run (see the module notes); ``history.backend`` and
+        ``history.reason`` say which ran and why.
+    first_epoch : int, default 0
+        The number of the first epoch, passed to ``batches`` and ``callback``
+        (a run resumed after ``k`` epochs passes ``k``).
 
     Returns
     -------
     params, state, history
-        The trained parameters, the optimizer state, and the per-epoch mean cost
-        (summed cross-entropy over the epoch divided by the examples seen).
+        The trained parameters, the optimizer state and the :class:`History`.
 
-    Notes
-    -----
-    With numba installed, runs that :func:`descend.fast.loop.train_fast` supports
-    go through it (set ``DESCEND_NO_FAST=1`` to prevent it). A callback then
-    runs after the compiled loop has completed a chunk of epochs, with the
-    params of its epoch, rather than between epochs.
+    Raises
+    ------
+    ValueError
+        A gradient holds NaN or inf (with ``on_nonfinite="raise"``), or the
+        arguments are invalid; ``params`` and ``state`` are left as they were.
     """
-    if not os.environ.get("DESCEND_NO_FAST"):
-        from .fast import loop  # light: numba is imported only if the run qualifies
+    check_int("epochs", epochs, 0)
+    check_int("first_epoch", first_epoch, 0)
+    if gradients is None:
+        gradients = NetworkGradients()
+    name, reason = select_backend(backend, params, optimizer, batches, gradients)
+    if name == "numba":
+        from .fast.engine import CompiledEngine
 
-        result = loop.train_fast(
-            params,
-            optimizer,
-            batches,
-            epochs,
-            activation=activation,
-            state=state,
-            callback=callback,
-        )
-        if result is not None:
-            return result
-    if state is None:
-        state = optimizer.init(params)
-    history = History()
-    for epoch in range(epochs):
-        total, seen = 0.0, 0
-        for X_batch, Y_batch in batches(epoch):
-            softmax = Y_batch.shape[0] > 1
-            _, cache = forward(X_batch, params, activation, softmax=softmax)
-            total += cost(cache, Y_batch, softmax=softmax)
-            grads = backward(Y_batch, params, cache, activation)
-            params, state = optimizer.step(params, grads, state)
-            seen += Y_batch.shape[1]
-        history.costs.append(total / seen)
-        if callback is not None:
-            callback(epoch, total / seen, params)
-    return params, state, history
+        engine = CompiledEngine(params, optimizer, batches, gradients, state)
+    else:
+        engine = _NumpyEngine(params, optimizer, batches, gradients, state)
+    history = History(backend=name, reason=reason)
+    for epoch in range(first_epoch, first_epoch + epochs):
+        mean_cost = engine.run_epoch(epoch)
+        history.costs.append(mean_cost)
+        if callback is not None and callback(epoch, mean_cost, engine.params()) is True:
+            history.stopped = epoch < first_epoch + epochs - 1
+            break
+    return engine.params(), engine.state(), history

@@ -30,26 +30,29 @@ equal it (``tests/test_fast.py``)::
         write_gradients_into(opt.grads, opt.params, X, Y)  # e.g. np.matmul(..., out=)
         opt.step()                                    # in place, one kernel
 
-*Kernels.* :mod:`descend.fast.kernels` holds one numba kernel per rule (GD,
-Momentum, Adam), written element by element with scalars rounded to the
-buffer's dtype. GD and Momentum follow the reference's order of operations to
-the last bit; Adam folds its bias corrections into two per-step scalars (one
-division and one square root per element, as PyTorch's fused kernel), which
-agrees with the reference to a few ulps of the update. Each has a
-single-threaded version and a ``parallel=True`` twin; ``FlatOptimizer`` uses the
-latter for buffers of at least ``flat.PARALLEL_THRESHOLD`` elements
-(``parallel=`` overrides it).
+*Kernels.* :mod:`descend.fast.kernels` holds one numba kernel per rule family
+(GD, Momentum with Nesterov, Adam with AMSGrad, both weight decays and the three
+ε placements, RMSProp, AdaGrad), written element by element with scalars
+rounded to the buffer's dtype, and one dispatcher, ``apply``, compiled twice:
+single-threaded and ``parallel=True``. :mod:`descend.fast.rules` is the one table
+that maps an optimizer to its kernel. GD, Momentum, RMSProp and AdaGrad follow
+the reference's order of operations to the last bit; Adam folds its bias
+corrections into two per-step scalars (one division and one square root per
+element, as PyTorch's fused kernel), which agrees with the reference to a few
+ulps of the update. ``FlatOptimizer`` uses the parallel twin for buffers of at
+least ``flat.PARALLEL_THRESHOLD`` elements (``parallel=`` overrides it).
 
-*Training loop.* :func:`descend.training.train` (and through it
-``textbook.model``/``fit``) hands supported runs to :func:`loop.train_fast`:
-ReLU hidden layers, sigmoid or softmax output, GD/Momentum/Adam without extra
-rule options, data whose NumPy promotion with the params keeps their dtype.
-With a :class:`descend.training.MiniBatches` (data, not an opaque callable) whole
-chunks of epochs run in one compiled call, shuffles included (a compiled
-MT19937 gives ``RandomState(seed).permutation`` exactly). Other callables give
-one compiled step per batch. The loop's kernels are single-threaded: numba
-``parallel=True`` threads next to live OpenBLAS threads oversubscribe small
-machines. Set ``DESCEND_NO_FAST=1`` to force the NumPy reference loop.
+*Training backend.* :func:`descend.training.train` (and through it
+``textbook.model``, ``descend train``, ``compare``, ``sweep`` and the estimator)
+runs on :class:`descend.fast.engine.CompiledEngine` when ``backend`` is
+``"numba"``, or ``"auto"`` and the run is supported: any registered rule and
+option, relu/tanh/logistic/identity hidden layers, an L2 penalty, an MPI
+reduction, float32 or float64. With a :class:`descend.batching.MiniBatches`
+each epoch is one compiled call, shuffles included (a compiled MT19937 gives
+``RandomState(seed).permutation`` exactly); other batch sources give one
+compiled gradient and step per batch. The loop's kernels are single-threaded:
+numba ``parallel=True`` threads next to live OpenBLAS threads oversubscribe
+small machines.
 
 Threading: the parallel kernels use numba's threading layer and
 ``numba.set_num_threads``; BLAS products inside the loop use the BLAS that numba
@@ -65,14 +68,18 @@ __all__ = ["FlatLayout", "FlatOptimizer", "available", "supports"]
 
 def available() -> bool:
     """Whether the fast paths can run (numba importable); does not import numba."""
-    from .loop import available as _available
+    from .engine import available as _available
 
     return _available()
 
 
 def __getattr__(name: str) -> Any:
-    if name in ("FlatLayout", "FlatOptimizer", "supports"):
+    if name in ("FlatLayout", "FlatOptimizer"):
         from . import flat
 
         return getattr(flat, name)
+    if name == "supports":
+        from .rules import supports
+
+        return supports
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -8,56 +8,15 @@ from typing import Any
 
 import numpy as np
 
-from ..optim import GD, Adam, Momentum, Optimizer
+from ..optim import Optimizer
 from ..optim.base import Params, State
 from ..optim.checks import check_grads, check_params, check_slots, first_nonfinite
+from .rules import compile_rule, supports
 
 __all__ = ["FlatLayout", "FlatOptimizer", "supports"]
 
-#: For each rule the fused kernels implement: the attributes an instance may carry
-#: and, for rule options beyond the base ones, the only value the kernels implement.
-_ANY = object()
-_SUPPORTED: dict[type, dict[str, Any]] = {
-    GD: {},
-    Momentum: {"beta": _ANY, "nesterov": False},
-    Adam: {
-        "beta1": _ANY,
-        "beta2": _ANY,
-        "epsilon": _ANY,
-        "amsgrad": False,
-        "epsilon_inside_sqrt": False,
-        "epsilon_hat": False,
-        "weight_decay": 0.0,
-    },
-}
-_BASE = ("learning_rate", "clip_norm", "clip_value", "on_nonfinite")
-
 #: Buffers of at least this many elements use the multi-threaded kernels by default.
 PARALLEL_THRESHOLD = 1 << 22
-
-
-def supports(optimizer: Optimizer) -> bool:
-    """Whether the fused kernels implement ``optimizer`` exactly.
-
-    True for :class:`~descend.optim.GD`, :class:`~descend.optim.Momentum` and
-    :class:`~descend.optim.Adam` themselves (not subclasses) with their default
-    rule options (no Nesterov, AMSGrad, weight decay or other ε placement); any
-    learning rate or schedule, ``clip_norm``, ``clip_value`` and
-    ``on_nonfinite`` are supported.
-    """
-    allowed = _SUPPORTED.get(type(optimizer))
-    if allowed is None:
-        return False
-    for name, value in vars(optimizer).items():
-        if name in _BASE:
-            continue
-        if name == "slots" and tuple(value) == type(optimizer).slots:
-            continue
-        if name not in allowed:
-            return False
-        if allowed[name] is not _ANY and value != allowed[name]:
-            return False
-    return True
 
 
 class FlatLayout:
@@ -119,8 +78,9 @@ class FlatOptimizer:
 
     Parameters
     ----------
-    optimizer : GD, Momentum or Adam
-        Hyperparameters and options (see :func:`supports`).
+    optimizer : Optimizer
+        Any optimizer of :data:`descend.fast.rules.RULES` (every built-in rule,
+        with all its options).
     params : dict of arrays
         Initial parameters; copied, never modified.
     state : dict, optional
@@ -165,11 +125,13 @@ class FlatOptimizer:
         from . import kernels  # numba, on first use only
 
         self._kernels = kernels
-        if not supports(optimizer):
+        rule = compile_rule(optimizer)
+        if rule is None:
             raise ValueError(
                 f"FlatOptimizer has no fused kernel for {optimizer!r} "
-                "(GD, Momentum and Adam with their default rule options)"
+                "(see descend.fast.rules.RULES)"
             )
+        self._rule = rule
         if state is None:
             state = optimizer.init(params)
         else:
@@ -238,32 +200,15 @@ class FlatOptimizer:
             coef = opt.clip_norm / (math.sqrt(total) + 1e-6)
             scale, use_scale = coef, coef < 1.0
         t = self.t + 1
-        plain = not (use_clip or use_scale)
-        rule = "gd"
-        if isinstance(opt, Adam):
-            rule = "adam"
-        elif isinstance(opt, Momentum):
-            rule = "momentum"
+        rule = self._rule
         for dtype, w in self._params.items():
-            T = dtype.type
-            g = self._grads[dtype]
-            par = self._parallel(w.size)
-            kernel = getattr(k, f"{rule}_{'plain' if plain else 'flat'}{'_par' if par else ''}")
-            tail = () if plain else (T(clip), use_clip, T(scale), use_scale)
-            if rule == "adam":
-                step, inv_correction2 = k.adam_scalars(learning_rate, opt.beta1, opt.beta2, t)
-                kernel(
-                    w, g, self._slots["v"][dtype], self._slots["s"][dtype],
-                    T(step), T(opt.beta1), T(1.0 - opt.beta1),
-                    T(opt.beta2), T(1.0 - opt.beta2), T(inv_correction2), T(opt.epsilon), *tail,
-                )  # fmt: skip
-            elif rule == "momentum":
-                kernel(
-                    w, g, self._slots["v"][dtype],
-                    T(learning_rate), T(opt.beta), T(1.0 - opt.beta), *tail,
-                )  # fmt: skip
-            else:
-                kernel(w, g, T(learning_rate), *tail)
+            apply = k.apply_par if self._parallel(w.size) else k.apply
+            slots = [self._slots[s][dtype] for s in opt.slots]
+            slots += [w[:0]] * (3 - len(slots))
+            apply(
+                rule.code, rule.flags, w, self._grads[dtype], *slots, rule.hyper,
+                np.empty(16, dtype), t, learning_rate, clip, use_clip, scale, use_scale,
+            )  # fmt: skip
         self.t = t
 
     def export(self) -> tuple[Params, State]:

@@ -1,11 +1,11 @@
 """Numba kernels of the fast training loop: the L-layer network's forward, backward and step.
 
-The math is that of :mod:`descend.network` (ReLU hidden layers; sigmoid or softmax
-output; summed cross-entropy; gradients of the mean cost with
-``dZ_L = (1/m)(A_L - Y)``) and of the fused update rules in
-:mod:`descend.fast.kernels`. Everything lives in flat buffers laid out by
-:class:`descend.fast.flat.FlatLayout`: ``P`` (params), ``G`` (grads), ``V`` and
-``S`` (the slots). ``woff[l]``/``boff[l]`` are the offsets of ``W_{l+1}`` and
+The math is that of :mod:`descend.network` (ReLU, tanh, logistic or identity
+hidden layers; sigmoid or softmax output; summed cross-entropy; gradients of the
+mean cost with ``dZ_L = (1/m)(A_L - Y)``), of :class:`descend.gradients.L2Penalty`
+and of the fused update rules in :mod:`descend.fast.kernels`. Everything lives in
+flat buffers laid out by :class:`descend.fast.flat.FlatLayout`: ``P`` (params),
+``G`` (grads), ``S1``-``S3`` (the optimizer's slots, in its order). ``woff[l]``/``boff[l]`` are the offsets of ``W_{l+1}`` and
 ``b_{l+1}``; ``dims`` is ``[n_0, ..., n_L]``.
 
 Small products are loops (numba compiles them to vector code); products of more
@@ -20,28 +20,22 @@ import math
 import numba
 import numpy as np
 
-from .kernels import (
-    ADAM,
-    MOMENTUM,
-    _finite,
-    _grad_stats,
-    adam_flat,
-    adam_plain,
-    gd_flat,
-    gd_plain,
-    legacy_permutation_into,
-    momentum_flat,
-    momentum_plain,
-)
+from .kernels import _finite, _grad_stats, apply, legacy_permutation_into
 
 _OPTS = {"cache": True, "nogil": True, "error_model": "numpy", "boundscheck": False}
 _MATH = {"fastmath": {"reassoc", "contract"}, **_OPTS}
 _BLAS_FLOPS = 1 << 15
 
-# order of the batches within an epoch
-NO_SHUFFLE, LEGACY, GIVEN = 0, 1, 2
-# status of a run
+# hidden activations (the order of descend.network.ACTIVATIONS)
+RELU, TANH, LOGISTIC, IDENTITY = 0, 1, 2, 3
+ACTIVATION_CODES = {"relu": RELU, "tanh": TANH, "logistic": LOGISTIC, "identity": IDENTITY}
+# status of an epoch
 OK, NONFINITE, NEED_RATE = 0, 1, 2
+# cfg (int64): rule code, rule flags, activation, softmax output, clip_value set,
+# clip_norm set, skip non-finite gradients, constant learning rate
+CFG_CODE, CFG_FLAGS, CFG_ACT, CFG_SOFTMAX, CFG_CLIP, CFG_NORM, CFG_SKIP, CFG_CONSTANT = range(8)
+# fcfg (float64): clip_norm, clip_value, L2 alpha
+F_NORM, F_CLIP, F_L2 = range(3)
 
 
 @numba.njit(**_MATH)
@@ -62,11 +56,12 @@ def _product(W, A, Z):
 
 
 @numba.njit(**_OPTS)
-def _linear_relu(W, A, b, out):
-    """``out = relu(W @ A + b)``: the product, then bias and ReLU fused in one pass.
+def _linear_act(W, A, b, out, act):
+    """``out = f(W @ A + b)`` for the hidden activation ``act``: the product, then one pass.
 
     NaN passes through the ReLU, as with ``np.maximum``. ``Z`` is not kept: the
-    backward pass needs only ``relu'(Z) = [Z > 0] = [A > 0]``.
+    backward pass needs only ``f'(Z)``, which each activation gives from
+    ``A = f(Z)`` (:func:`_derivative`).
     """
     _product(W, A, out)
     n, mb = out.shape
@@ -74,7 +69,26 @@ def _linear_relu(W, A, b, out):
         bi = b[i]
         for j in range(mb):
             z = out[i, j] + bi
-            out[i, j] = 0 if z <= 0 else z
+            if act == RELU:
+                out[i, j] = 0 if z <= 0 else z
+            elif act == TANH:
+                out[i, j] = np.tanh(z)
+            elif act == LOGISTIC:
+                out[i, j] = 1 / (1 + np.exp(-z))
+            else:
+                out[i, j] = z
+
+
+@numba.njit(inline="always")
+def _derivative(a, act):
+    """``f'(z)`` from ``a = f(z)``: ``[a > 0]``, ``1 - a²``, ``a(1 - a)`` or 1."""
+    if act == RELU:
+        return 1 if a > 0 else 0  # NaN * 0 stays NaN
+    if act == TANH:
+        return 1 - a * a
+    if act == LOGISTIC:
+        return a * (1 - a)
+    return 1
 
 
 @numba.njit(**_OPTS)
@@ -105,8 +119,8 @@ def _weight_grads(dZ, A, dW):
 
 
 @numba.njit(**_MATH)
-def _backprop(W, dZ, A_prev, out, db_prev):
-    """``out = (W.T @ dZ) * relu'(Z_prev)`` with ``relu'(Z_prev) = [A_prev > 0]``.
+def _backprop(W, dZ, A_prev, out, db_prev, act):
+    """``out = (W.T @ dZ) * f'(Z_prev)``, with ``f'`` from ``A_prev`` (:func:`_derivative`).
 
     The same pass sums the rows of ``out`` into ``db_prev``, the previous layer's
     bias gradient.
@@ -127,7 +141,7 @@ def _backprop(W, dZ, A_prev, out, db_prev):
     for q in range(k):
         acc = 0
         for j in range(mb):
-            x = out[q, j] * (1 if A_prev[q, j] > 0 else 0)  # NaN * 0 stays NaN
+            x = out[q, j] * _derivative(A_prev[q, j], act)
             out[q, j] = x
             acc += x
         db_prev[q] = acc
@@ -240,7 +254,7 @@ def transpose_into(X, out):
 
 
 @numba.njit(**_OPTS)
-def forward_backward(XbT, YbT, P, G, dims, woff, boff, abuf, d1, d2, softmax, inv_m):
+def forward_backward(XbT, YbT, P, G, dims, woff, boff, abuf, d1, d2, act, softmax, inv_m):
     """Fill ``G`` with the gradients of the mean cost of the batch; return its summed cost.
 
     ``XbT`` and ``YbT`` hold the batch example-major, ``(mb, n_x)`` and ``(mb, n_y)``;
@@ -252,7 +266,7 @@ def forward_backward(XbT, YbT, P, G, dims, woff, boff, abuf, d1, d2, softmax, in
     Xb = XbT.T
     Yb = YbT.T
     mb = XbT.shape[0]
-    # forward: A_l = relu(W_l A_{l-1} + b_l), consecutive blocks of abuf
+    # forward: A_l = f(W_l A_{l-1} + b_l), consecutive blocks of abuf
     off = 0
     for l in range(L - 1):
         n, k = dims[l + 1], dims[l]
@@ -260,10 +274,10 @@ def forward_backward(XbT, YbT, P, G, dims, woff, boff, abuf, d1, d2, softmax, in
         b = P[boff[l] : boff[l] + n]
         A = abuf[off : off + n * mb].reshape((n, mb))
         if l == 0:
-            _linear_relu(W, Xb, b, A)
+            _linear_act(W, Xb, b, A, act)
         else:
             A_prev = abuf[off - k * mb : off].reshape((k, mb))
-            _linear_relu(W, A_prev, b, A)
+            _linear_act(W, A_prev, b, A, act)
         off += n * mb
     n, k = dims[L], dims[L - 1]
     W = P[woff[L - 1] : woff[L - 1] + n * k].reshape((n, k))
@@ -279,7 +293,7 @@ def forward_backward(XbT, YbT, P, G, dims, woff, boff, abuf, d1, d2, softmax, in
         total = _softmax_output(Z, Yb, dZ, db, inv_m)
     else:
         total = _sigmoid_output(Z, Yb, dZ, db, inv_m)
-    # backward: dW_l = dZ_l A_{l-1}^T; dZ_{l-1} = (W_l^T dZ_l) * [A_{l-1} > 0] and its
+    # backward: dW_l = dZ_l A_{l-1}^T; dZ_{l-1} = (W_l^T dZ_l) * f'(Z_{l-1}) and its
     # row sums db_{l-1}; dZ alternates between d1 and d2
     in_d1 = True
     for l in range(L - 1, -1, -1):
@@ -296,25 +310,43 @@ def forward_backward(XbT, YbT, P, G, dims, woff, boff, abuf, d1, d2, softmax, in
             W = P[woff[l] : woff[l] + n * k].reshape((n, k))
             target = d2 if in_d1 else d1
             dZ_prev = target[: k * mb].reshape((k, mb))
-            _backprop(W, dZ, A_prev, dZ_prev, G[boff[l - 1] : boff[l - 1] + k])
+            _backprop(W, dZ, A_prev, dZ_prev, G[boff[l - 1] : boff[l - 1] + k], act)
             dZ = dZ_prev
             in_d1 = not in_d1
     return total
 
 
 @numba.njit(**_OPTS)
-def update(rule, P, G, V, S, consts, betas, sc, t, learning_rate, clip_norm, use_clip, use_norm):
-    """Check ``G``, clip it, apply the rule to ``P`` (and ``V``, ``S``); False if not finite.
+def add_l2(P, G, dims, woff, alpha, m, sc):
+    r"""The L2 penalty of :class:`descend.gradients.L2Penalty`: ``dW += (α/m) W`` for each
+    weight matrix; return :math:`\tfrac{\alpha}{2}\sum \lVert W\rVert^2` (float64).
 
-    ``consts`` (dtype of ``P``): beta, 1-beta, beta1, 1-beta1, beta2, 1-beta2,
-    epsilon, clip_value; ``betas`` (float64): beta1, beta2. ``sc`` is scratch of
-    the dtype for casting the step's scalars (Adam's come from float64, as in
-    :func:`descend.fast.kernels.adam_scalars`).
-    ``t`` is this update's number (from 1).
+    ``m`` is the batch's examples. ``sc`` is scratch of the buffers' dtype (``α/m`` is
+    rounded to it once, as NumPy rounds the reference's Python float).
     """
-    clip = consts[7]
+    sc[0] = alpha / m
+    coef = sc[0]
+    squares = 0.0
+    for l in range(dims.size - 1):
+        start = woff[l]
+        for i in range(start, start + dims[l + 1] * dims[l]):
+            w = P[i]
+            squares += np.float64(w) * np.float64(w)
+            G[i] = G[i] + coef * w
+    return 0.5 * alpha * squares
+
+
+@numba.njit(**_OPTS)
+def step(P, G, S1, S2, S3, hp, sc, cfg, fcfg, t, learning_rate):
+    """Check ``G``, clip it and apply the rule (``cfg``, ``hp``) in place; False if not finite.
+
+    ``t`` is this update's number (from 1). The global norm for ``clip_norm``
+    follows ``torch.nn.utils.clip_grad_norm_`` (``min(1, c / (norm + 1e-6))``).
+    """
+    use_clip, use_norm = cfg[CFG_CLIP] != 0, cfg[CFG_NORM] != 0
+    sc[1] = fcfg[F_CLIP]
     if use_norm:
-        finite, sumsq = _grad_stats(G, clip, use_clip)
+        finite, sumsq = _grad_stats(G, sc[1], use_clip)
     else:
         finite, sumsq = _finite(G), 0.0
     if not finite:
@@ -322,97 +354,63 @@ def update(rule, P, G, V, S, consts, betas, sc, t, learning_rate, clip_norm, use
     scale = 1.0
     use_scale = False
     if use_norm:
-        coef = clip_norm / (math.sqrt(sumsq) + 1e-6)
+        coef = fcfg[F_NORM] / (math.sqrt(sumsq) + 1e-6)
         if coef < 1.0:
             scale, use_scale = coef, True
-    sc[0] = learning_rate
-    sc[1] = scale
-    plain = not (use_clip or use_scale)
-    if rule == ADAM:
-        sc[2] = learning_rate / (1.0 - math.pow(betas[0], np.float64(t)))
-        sc[3] = 1.0 / (1.0 - math.pow(betas[1], np.float64(t)))
-        if plain:
-            adam_plain(P, G, V, S, sc[2], consts[2], consts[3], consts[4], consts[5], sc[3],
-                       consts[6])  # fmt: skip
-        else:
-            adam_flat(
-                P, G, V, S, sc[2], consts[2], consts[3], consts[4], consts[5], sc[3],
-                consts[6], clip, use_clip, sc[1], use_scale,
-            )  # fmt: skip
-    elif rule == MOMENTUM:
-        if plain:
-            momentum_plain(P, G, V, sc[0], consts[0], consts[1])
-        else:
-            momentum_flat(P, G, V, sc[0], consts[0], consts[1], clip, use_clip, sc[1], use_scale)
-    elif plain:
-        gd_plain(P, G, sc[0])
-    else:
-        gd_flat(P, G, sc[0], clip, use_clip, sc[1], use_scale)
+    apply(cfg[CFG_CODE], cfg[CFG_FLAGS], P, G, S1, S2, S3, hp, sc, t, learning_rate,
+          fcfg[F_CLIP], use_clip, scale, use_scale)  # fmt: skip
     return True
 
 
 @numba.njit(**_OPTS)
-def run_epochs(
-    X, Y, size, shuffle, seed0, perms, n_epochs,
-    P, G, V, S, dims, woff, boff, abuf, d1, d2, xb, yb, order, key,
-    rule, consts, betas, sc, rates, constant_rate, counters,
-    clip_norm, use_clip, use_norm, skip_nonfinite, softmax, costs, snap,
+def run_epoch(
+    X, Y, order, size, P, G, S1, S2, S3, dims, woff, boff, abuf, d1, d2, xb, yb,
+    sc, hp, cfg, fcfg, rates, counters,
 ):  # fmt: skip
-    """Train for up to ``n_epochs`` epochs; return ``(epochs completed, status)``.
+    """One epoch over example-major ``X`` ``(m, n_x)``, ``Y`` ``(m, n_y)`` in ``order``.
 
-    ``X`` and ``Y`` are example-major, ``(m, n_x)`` and ``(m, n_y)``.
-
-    Epoch ``e`` (from 0 in this call) orders the examples by ``arange`` (shuffle
-    NO_SHUFFLE), ``RandomState(seed0 + e).permutation`` (LEGACY) or ``perms[e]``
-    (GIVEN), then cuts batches of ``size``. ``counters`` holds ``[t, skipped,
-    t_base]``; the learning rate of update ``t + 1`` is ``rates[0]`` with
-    ``constant_rate``, else ``rates[t - t_base]`` (status NEED_RATE past its
-    end). ``costs[e]`` receives the epoch's mean cost and, if ``snap`` has rows,
-    ``snap[e]`` the params after it.
-    A non-finite gradient ends the run with status NONFINITE (``G`` then holds
-    it and nothing was updated) unless ``skip_nonfinite``.
+    Batches of ``size`` consecutive examples of ``order`` (the last one shorter);
+    one gradient (with the L2 term ``fcfg[F_L2]``) and one step each. ``counters``
+    holds ``[t, skipped, t_base]``: the learning rate of update ``t + 1`` is
+    ``rates[0]`` with a constant rate, else ``rates[t - t_base]`` (status
+    NEED_RATE past its end). Returns ``(summed cost, status)``; with status
+    NONFINITE, ``G`` holds the non-finite gradient and nothing was updated.
     """
     m = X.shape[0]
     n_x, n_y = X.shape[1], Y.shape[1]
-    for e in range(n_epochs):
-        if shuffle == LEGACY:
-            legacy_permutation_into(order, seed0 + e, key)
-        elif shuffle == GIVEN:
-            order[:] = perms[e]
-        total = 0.0
-        for start in range(0, m, size):
-            mb = min(size, m - start)
-            XbT = xb[: mb * n_x].reshape((mb, n_x))
-            YbT = yb[: mb * n_y].reshape((mb, n_y))
-            gather_rows(X, order, start, mb, XbT)
-            gather_rows(Y, order, start, mb, YbT)
-            inv_m = 1.0 / mb
-            total += forward_backward(
-                XbT, YbT, P, G, dims, woff, boff, abuf, d1, d2, softmax, inv_m
-            )
-            t = counters[0]
-            if constant_rate:
-                rate = rates[0]
-            elif t - counters[2] < rates.size:
-                rate = rates[t - counters[2]]
-            else:
-                return e, NEED_RATE
-            if update(
-                rule, P, G, V, S, consts, betas, sc, t + 1, rate, clip_norm, use_clip, use_norm
-            ):
-                counters[0] = t + 1
-            elif skip_nonfinite:
-                counters[1] += 1
-            else:
-                return e, NONFINITE
-        costs[e] = total / m
-        if snap.shape[0] > 0:
-            snap[e, :] = P
-    return n_epochs, OK
+    act, softmax = cfg[CFG_ACT], cfg[CFG_SOFTMAX] != 0
+    alpha = fcfg[F_L2]
+    total = 0.0
+    for start in range(0, m, size):
+        mb = min(size, m - start)
+        XbT = xb[: mb * n_x].reshape((mb, n_x))
+        YbT = yb[: mb * n_y].reshape((mb, n_y))
+        gather_rows(X, order, start, mb, XbT)
+        gather_rows(Y, order, start, mb, YbT)
+        inv_m = 1.0 / mb
+        total += forward_backward(
+            XbT, YbT, P, G, dims, woff, boff, abuf, d1, d2, act, softmax, inv_m
+        )
+        if alpha != 0:
+            total += add_l2(P, G, dims, woff, alpha, mb, sc)
+        t = counters[0]
+        if cfg[CFG_CONSTANT] != 0:
+            rate = rates[0]
+        elif t - counters[2] < rates.size:
+            rate = rates[t - counters[2]]
+        else:
+            return total, NEED_RATE
+        if step(P, G, S1, S2, S3, hp, sc, cfg, fcfg, t + 1, rate):
+            counters[0] = t + 1
+        elif cfg[CFG_SKIP] != 0:
+            counters[1] += 1
+        else:
+            return total, NONFINITE
+    return total, OK
 
 
 @numba.njit(**_OPTS)
-def batch_grads(X, Y, P, G, dims, woff, boff, abuf, d1, d2, xb, yb, softmax):
+def batch_grads(X, Y, P, G, dims, woff, boff, abuf, d1, d2, xb, yb, act, softmax):
     """Gradients of one given batch (any memory layout) into ``G``; return its summed cost."""
     n_x, mb = X.shape
     n_y = Y.shape[0]
@@ -420,4 +418,11 @@ def batch_grads(X, Y, P, G, dims, woff, boff, abuf, d1, d2, xb, yb, softmax):
     YbT = yb[: mb * n_y].reshape((mb, n_y))
     transpose_into(X, XbT)
     transpose_into(Y, YbT)
-    return forward_backward(XbT, YbT, P, G, dims, woff, boff, abuf, d1, d2, softmax, 1.0 / mb)
+    return forward_backward(
+        XbT, YbT, P, G, dims, woff, boff, abuf, d1, d2, act, softmax, 1.0 / mb
+    )
+
+
+def shuffle_legacy(order: np.ndarray, seed: int, key: np.ndarray) -> None:
+    """``order[:] = RandomState(seed).permutation(order.size)`` (compiled MT19937)."""
+    legacy_permutation_into(order, seed, key)

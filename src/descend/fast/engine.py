@@ -1,0 +1,311 @@
+"""The compiled backend of :func:`descend.training.train`: one epoch at a time, in numba.
+
+:func:`unsupported` says, before anything runs, why a run cannot be compiled
+(``None`` when it can); :class:`CompiledEngine` then runs it epoch by epoch for
+the training loop, which keeps the epochs, the callbacks and the history. Two
+modes, chosen from the batch source:
+
+- a :class:`descend.batching.MiniBatches` (single process): each epoch is one
+  compiled call that gathers its batches itself (the course's legacy shuffle is
+  recomputed by a compiled MT19937, so its batches come out exactly);
+- any other callable of the epoch, or a :class:`descend.gradients.SummedOver`
+  gradient (MPI): the batches come from Python, and each is one compiled
+  gradient (of this rank's slice, summed over the ranks by one ``Allreduce``)
+  and one compiled step.
+
+Everything lives in flat buffers (:class:`~descend.fast.flat.FlatLayout`); the
+rule is chosen by the one table of :mod:`descend.fast.rules`. Data are cast to
+the parameters' dtype. This module never imports :mod:`descend.training`.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ..batching import MiniBatches
+from ..gradients import L2Penalty, NetworkGradients, SummedOver
+from ..optim import Optimizer
+from ..optim.base import Params, State
+from ..optim.checks import check_params, check_slots, first_nonfinite
+from .flat import FlatLayout
+from .rules import compile_rule
+
+__all__ = ["CompiledEngine", "available", "unsupported"]
+
+_AVAILABLE: bool | None = None
+
+
+def available() -> bool:
+    """Whether numba can be imported (checked once, without importing it)."""
+    global _AVAILABLE
+    if _AVAILABLE is None:
+        _AVAILABLE = importlib.util.find_spec("numba") is not None
+    return _AVAILABLE
+
+
+def network_dims(params: Any) -> list[int] | None:
+    """``[n_0, ..., n_L]`` if ``params`` is exactly ``W1, b1, ..., WL, bL`` of one float dtype."""
+    if not isinstance(params, dict) or not params or len(params) % 2:
+        return None
+    L = len(params) // 2
+    if set(params) != {f"{p}{l}" for p in "Wb" for l in range(1, L + 1)}:
+        return None
+    arrays = list(params.values())
+    if not all(isinstance(a, np.ndarray) for a in arrays):
+        return None
+    dtype = arrays[0].dtype
+    if dtype not in (np.float32, np.float64) or any(a.dtype != dtype for a in arrays):
+        return None
+    if params["W1"].ndim != 2:
+        return None
+    dims = [params["W1"].shape[1]]
+    for l in range(1, L + 1):
+        W, b = params[f"W{l}"], params[f"b{l}"]
+        if W.ndim != 2 or W.shape[1] != dims[-1] or b.shape != (W.shape[0], 1):
+            return None
+        dims.append(W.shape[0])
+    return dims
+
+
+def _unwrap(gradients: Callable) -> tuple[str, float, SummedOver | None] | str:
+    """``(activation, l2, summed)`` of a built-in gradient chain, or why it is not one."""
+    l2, summed, g = 0.0, None, gradients
+    if isinstance(g, L2Penalty):
+        l2, g = g.alpha, g.inner
+    if isinstance(g, SummedOver):
+        summed, g = g, g.inner
+    if type(g) is not NetworkGradients:
+        return (
+            f"the gradient function {type(gradients).__name__} is not one of descend.gradients "
+            "(NetworkGradients, optionally in SummedOver then L2Penalty)"
+        )
+    return g.activation, l2, summed
+
+
+def unsupported(params: Params, optimizer: Optimizer, batches: Callable, gradients: Callable):
+    """Why the compiled backend cannot run this, or ``None`` if it can."""
+    if not available():
+        return "numba is not installed (pip install 'descend[fast]')"
+    if compile_rule(optimizer) is None:
+        return f"no compiled kernel for {type(optimizer).__name__} (see descend.fast.rules)"
+    if network_dims(params) is None:
+        return "the parameters are not a W1, b1, ..., WL, bL network of one float dtype"
+    unwrapped = _unwrap(gradients)
+    if isinstance(unwrapped, str):
+        return unwrapped
+    if isinstance(batches, MiniBatches):
+        for name, a in (("X", batches.X), ("Y", batches.Y)):
+            if a.dtype.kind not in "biuf":
+                return f"the batches' {name} has dtype {a.dtype}"
+    return None
+
+
+def _rates(optimizer: Optimizer, t: int, n: int) -> tuple[np.ndarray, Exception | None]:
+    """Learning rates of updates ``t + 1 ... t + n``; stops at the first that raises."""
+    rates = np.empty(n)
+    for i in range(n):
+        try:
+            rates[i] = optimizer.rate(t + i)
+        except (TypeError, ValueError) as err:
+            return rates[:i], err
+    return rates, None
+
+
+class CompiledEngine:
+    """One training run in flat buffers: ``run_epoch(epoch)``, ``params()``, ``state()``.
+
+    Check first with :func:`unsupported`. ``state`` (optional) is checked as the
+    reference's first step checks it; the arguments are never modified.
+    """
+
+    name = "numba"
+
+    def __init__(
+        self,
+        params: Params,
+        optimizer: Optimizer,
+        batches: Callable,
+        gradients: Callable,
+        state: State | None = None,
+    ) -> None:
+        from . import net
+
+        self._net = net
+        activation, l2, self._summed = _unwrap(gradients)  # type: ignore[misc]
+        if state is None:
+            state = optimizer.init(params)
+        else:
+            check_params(params)
+            check_slots(state, params, optimizer.slots)
+        rule = compile_rule(optimizer)
+        assert rule is not None  # checked by unsupported()
+        self.optimizer = optimizer
+        self.batches = batches
+        self.layout = FlatLayout(params)
+        dims = network_dims(params)
+        self.dims = np.array(dims, dtype=np.int64)
+        self.dtype = params["W1"].dtype
+        self.P = self.layout.pack(params)[self.dtype]
+        self.G = self.layout.empty()[self.dtype]
+        self.slots = [self.layout.pack(state[s])[self.dtype] for s in optimizer.slots]
+        self._S = self.slots + [self.P[:0]] * (3 - len(self.slots))
+        self.t, self.skipped = int(state["t"]), int(state["skipped"])
+        L = len(dims) - 1
+        offsets = self.layout.offsets
+        self.woff = np.array([offsets[f"W{l}"] for l in range(1, L + 1)], dtype=np.int64)
+        self.boff = np.array([offsets[f"b{l}"] for l in range(1, L + 1)], dtype=np.int64)
+        self.hp = rule.hyper
+        self.sc = np.empty(16, self.dtype)
+        constant = not callable(optimizer.learning_rate)
+        self.cfg = np.array(
+            [
+                rule.code,
+                rule.flags,
+                net.ACTIVATION_CODES[activation],
+                0,  # softmax: set per batch source
+                optimizer.clip_value is not None,
+                optimizer.clip_norm is not None,
+                optimizer.on_nonfinite == "skip",
+                constant,
+            ],
+            dtype=np.int64,
+        )
+        self.fcfg = np.array(
+            [optimizer.clip_norm or 0.0, optimizer.clip_value or 0.0, l2], dtype=np.float64
+        )
+        self._capacity = 0
+        self._spec = batches if isinstance(batches, MiniBatches) and self._summed is None else None
+        if self._spec is not None:
+            spec = self._spec
+            self.X = self._example_major(spec.X)
+            self.Y = self._example_major(spec.Y)
+            self.cfg[net.CFG_SOFTMAX] = self.Y.shape[1] > 1
+            m = self.X.shape[0]
+            self._size = min(spec.mini_batch_size, m)
+            self._order = np.arange(m, dtype=np.int64)
+            self._key = np.empty(624, np.uint32)
+            self._workspace(self._size)
+
+    # -- buffers ----------------------------------------------------------------
+    def _example_major(self, X: np.ndarray) -> np.ndarray:
+        """``X.T`` as a new C-ordered array of the params' dtype (a compiled tiled transpose)."""
+        if X.dtype != self.dtype:
+            return np.ascontiguousarray(X.T, dtype=self.dtype)
+        out = np.empty((X.shape[1], X.shape[0]), self.dtype)
+        self._net.transpose_into(X, out)
+        return out
+
+    def _workspace(self, mb: int) -> None:
+        """Scratch arrays for batches of up to ``mb`` examples."""
+        if mb <= self._capacity:
+            return
+        dims, dtype = self.dims, self.dtype
+        widest = int(dims.max())
+        self.abuf = np.empty(int(dims[1:].sum()) * mb, dtype)
+        self.d1 = np.empty(widest * mb, dtype)
+        self.d2 = np.empty(widest * mb, dtype)
+        self.xb = np.empty(int(dims[0]) * mb, dtype)
+        self.yb = np.empty(int(dims[-1]) * mb, dtype)
+        self._capacity = mb
+
+    def params(self) -> Params:
+        """Copies of the current parameters."""
+        return {k: a.copy() for k, a in self.layout.views({self.dtype: self.P}).items()}
+
+    def state(self) -> State:
+        """A copy of the optimizer state, in the reference layout."""
+        slots = {
+            s: {k: a.copy() for k, a in self.layout.views({self.dtype: b}).items()}
+            for s, b in zip(self.optimizer.slots, self.slots, strict=True)
+        }
+        return {"t": self.t, "skipped": self.skipped, **slots}
+
+    def _raise_nonfinite(self) -> None:
+        grads = self.layout.views({self.dtype: self.G})
+        raise ValueError(f"grads[{first_nonfinite(grads)!r}] holds NaN or inf")
+
+    # -- training ---------------------------------------------------------------
+    def run_epoch(self, epoch: int) -> float:
+        """Train one epoch; return its mean cost (summed cost over the examples seen)."""
+        if self._spec is not None:
+            return self._spec_epoch(epoch)
+        return self._batch_epoch(epoch)
+
+    def _spec_epoch(self, epoch: int) -> float:
+        net, spec, opt = self._net, self._spec, self.optimizer
+        m = self.X.shape[0]
+        if callable(spec.shuffle) or (spec.shuffle and not spec.legacy):
+            self._order[:] = spec.order(epoch)
+        elif spec.shuffle:
+            net.shuffle_legacy(self._order, spec.seed + epoch, self._key)
+        n_batches = -(-m // self._size)
+        rate_error = None
+        if self.cfg[net.CFG_CONSTANT]:
+            rates = np.array([opt.learning_rate], dtype=np.float64)
+        else:
+            rates, rate_error = _rates(opt, self.t, n_batches)
+        counters = np.array([self.t, self.skipped, self.t], dtype=np.int64)
+        total, status = net.run_epoch(
+            self.X, self.Y, self._order, self._size, self.P, self.G, *self._S,
+            self.dims, self.woff, self.boff, self.abuf, self.d1, self.d2, self.xb, self.yb,
+            self.sc, self.hp, self.cfg, self.fcfg, rates, counters,
+        )  # fmt: skip
+        self.t, self.skipped = int(counters[0]), int(counters[1])
+        if status == net.NONFINITE:
+            self._raise_nonfinite()
+        if status == net.NEED_RATE:
+            raise rate_error  # type: ignore[misc]
+        return total / m
+
+    def _batch_epoch(self, epoch: int) -> float:
+        net, opt, dtype = self._net, self.optimizer, self.dtype
+        total, seen = 0.0, 0
+        for X_batch, Y_batch in self.batches(epoch):
+            X_batch = np.asarray(X_batch, dtype=dtype)
+            Y_batch = np.asarray(Y_batch, dtype=dtype)
+            n = Y_batch.shape[1]
+            self.cfg[net.CFG_SOFTMAX] = Y_batch.shape[0] > 1
+            total += self._gradients(X_batch, Y_batch)
+            seen += n
+            if self.fcfg[net.F_L2]:
+                total += net.add_l2(
+                    self.P, self.G, self.dims, self.woff, self.fcfg[net.F_L2], n, self.sc
+                )
+            rate = opt.rate(self.t)
+            if net.step(self.P, self.G, *self._S, self.hp, self.sc, self.cfg, self.fcfg,
+                        self.t + 1, rate):  # fmt: skip
+                self.t += 1
+            elif opt.on_nonfinite == "skip":
+                self.skipped += 1
+            else:
+                self._raise_nonfinite()
+        return total / seen
+
+    def _gradients(self, X: np.ndarray, Y: np.ndarray) -> float:
+        """Gradients of the batch's mean cost into ``G`` (summed over the ranks); its cost."""
+        net, summed = self._net, self._summed
+        act, softmax = self.cfg[net.CFG_ACT], bool(self.cfg[net.CFG_SOFTMAX])
+        if summed is None:
+            self._workspace(X.shape[1])
+            return net.batch_grads(
+                X, Y, self.P, self.G, self.dims, self.woff, self.boff,
+                self.abuf, self.d1, self.d2, self.xb, self.yb, act, softmax,
+            )  # fmt: skip
+        n = Y.shape[1]
+        lo, hi = summed.part(n)
+        buffer = np.zeros(self.G.size + 1)
+        if hi > lo:
+            self._workspace(hi - lo)
+            buffer[-1] = net.batch_grads(
+                X[:, lo:hi], Y[:, lo:hi], self.P, self.G, self.dims, self.woff, self.boff,
+                self.abuf, self.d1, self.d2, self.xb, self.yb, act, softmax,
+            )  # fmt: skip
+            buffer[:-1] = self.G
+            buffer[:-1] *= hi - lo  # the mean over the slice -> the sum over it
+        summed.reduce(buffer)
+        np.divide(buffer[:-1], n, out=self.G, casting="unsafe")
+        return float(buffer[-1])

@@ -1,0 +1,99 @@
+"""The one dispatch table from descend's optimizers to the compiled kernels.
+
+Every compiled path (:class:`~descend.fast.flat.FlatOptimizer` and the compiled
+training backend) asks :func:`compile_rule` how to run an optimizer: a rule code
+and option flags for :func:`descend.fast.kernels.apply`, and the
+hyperparameters as one float64 array. A rule missing from :data:`RULES` has no
+kernel; a new optimizer becomes compiled by adding its row here and its kernel
+in :mod:`descend.fast.kernels`. This module does not import numba.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..optim import GD, AdaGrad, Adam, AdamW, Momentum, Optimizer, RMSProp
+
+__all__ = ["RULES", "CompiledRule", "compile_rule", "supports"]
+
+# the codes and flags of descend.fast.kernels (kept equal by tests/test_fast.py,
+# so that this table needs no numba)
+GD_CODE, MOMENTUM_CODE, ADAM_CODE, RMSPROP_CODE, ADAGRAD_CODE = 0, 1, 2, 3, 4
+NESTEROV, AMSGRAD, EPS_INSIDE, EPS_HAT, DECOUPLED = 1, 2, 4, 8, 16
+
+
+@dataclass(frozen=True)
+class CompiledRule:
+    """How the kernels run one optimizer: ``apply(code, flags, ..., hyper, ...)``."""
+
+    code: int
+    flags: int
+    #: float64 ``[beta, beta1, beta2, epsilon, weight_decay]`` (unused entries 0)
+    hyper: np.ndarray
+
+
+def _hyper(beta=0.0, beta1=0.0, beta2=0.0, epsilon=0.0, weight_decay=0.0) -> np.ndarray:
+    return np.array([beta, beta1, beta2, epsilon, weight_decay], dtype=np.float64)
+
+
+def _gd(opt: GD) -> CompiledRule:
+    return CompiledRule(GD_CODE, 0, _hyper())
+
+
+def _momentum(opt: Momentum) -> CompiledRule:
+    return CompiledRule(MOMENTUM_CODE, NESTEROV if opt.nesterov else 0, _hyper(beta=opt.beta))
+
+
+def _adam(opt: Adam) -> CompiledRule:
+    flags = (
+        (AMSGRAD if opt.amsgrad else 0)
+        | (EPS_INSIDE if opt.epsilon_inside_sqrt else 0)
+        | (EPS_HAT if opt.epsilon_hat else 0)
+        | (DECOUPLED if opt._decoupled else 0)
+    )
+    hyper = _hyper(
+        beta1=opt.beta1, beta2=opt.beta2, epsilon=opt.epsilon, weight_decay=opt.weight_decay
+    )
+    return CompiledRule(ADAM_CODE, flags, hyper)
+
+
+def _rmsprop(opt: RMSProp) -> CompiledRule:
+    return CompiledRule(RMSPROP_CODE, 0, _hyper(beta=opt.beta, epsilon=opt.epsilon))
+
+
+def _adagrad(opt: AdaGrad) -> CompiledRule:
+    return CompiledRule(ADAGRAD_CODE, 0, _hyper(epsilon=opt.epsilon))
+
+
+#: optimizer class (exactly: a subclass may change the rule) -> its kernel's settings
+RULES: dict[type, Callable[[Optimizer], CompiledRule]] = {
+    GD: _gd,
+    Momentum: _momentum,
+    Adam: _adam,
+    AdamW: _adam,
+    RMSProp: _rmsprop,
+    AdaGrad: _adagrad,
+}
+
+
+def compile_rule(optimizer: Optimizer) -> CompiledRule | None:
+    """The kernel settings of ``optimizer``, or ``None`` if no kernel implements it."""
+    make = RULES.get(type(optimizer))
+    return None if make is None else make(optimizer)
+
+
+def supports(optimizer: Optimizer) -> bool:
+    """Whether a compiled kernel implements ``optimizer`` exactly (every option included).
+
+    True for the classes of :data:`RULES` themselves, not for subclasses, which
+    may change the rule.
+
+    Examples
+    --------
+    >>> supports(Adam(amsgrad=True, clip_norm=1.0)), supports(object())
+    (True, False)
+    """
+    return compile_rule(optimizer) is not None
