@@ -7,7 +7,6 @@ input gradients) with NumPy's BLAS into preallocated outputs.
 
 from __future__ import annotations
 
-import os
 import time
 import warnings
 
@@ -62,36 +61,49 @@ def gemm_floor(params, repeats):
 
 
 def run(report: Report, repeats: int, peers: set[str]) -> None:
-    from descend import Adam, training
+    from descend import Adam, MLPClassifier, training
 
     X, Y, labels, params = _data()
     reps = max(3, repeats // 3)
     spec = training.MiniBatches(X, Y, BATCH, seed=0, legacy=True)
 
-    def descend_train(epochs):
-        training.train(params, Adam(LR), spec, epochs)
+    def trainer(backend):
+        def descend_train(epochs):
+            training.train(params, Adam(LR), spec, epochs, backend=backend)
 
-    report.add(Row("mlp", "descend train (fast loop)", _per_step(descend_train, 5, reps)))
+        return descend_train
+
+    def estimator(backend):
+        def fit(epochs):
+            clf = MLPClassifier((256, 128), batch_size=BATCH, learning_rate_init=LR,
+                                max_iter=epochs, tol=0.0, n_iter_no_change=10**9,
+                                random_state=0, backend=backend)  # fmt: skip
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                clf.fit(X.T, labels)
+
+        return fit
+
+    report.add(Row("mlp", "descend train (numba backend)", _per_step(trainer("numba"), 5, reps)))
     floor = gemm_floor(params, repeats)
     report.add(Row("mlp", "GEMM floor (8 products, NumPy BLAS)", floor))
-    if "numpy" in peers:
-        os.environ["DESCEND_NO_FAST"] = "1"
-        try:
-            report.add(
-                Row("mlp", "descend NumPy reference loop", _per_step(descend_train, 2, reps))
-            )
-        finally:
-            del os.environ["DESCEND_NO_FAST"]
+    report.add(Row("mlp", "descend train (numpy backend)", _per_step(trainer("numpy"), 2, reps)))
+    for backend in ("numba", "numpy"):
+        name = f"descend MLPClassifier.fit ({backend})"
+        report.add(Row("mlp", name, _per_step(estimator(backend), 2, reps)))
     if "jax" in peers:
         report.add(_jax(X, labels, params, reps))
     if "torch" in peers:
         report.add(_torch(X, labels, params, reps))
     if "sklearn" in peers:
         report.add(_sklearn(X, labels, reps))
-    report.goals.append(("mlp", "descend train (fast loop)", "JAX scan (jit)", 1.0))
-    report.goals.append(
-        ("mlp", "descend train (fast loop)", "GEMM floor (8 products, NumPy BLAS)", 1.15)
-    )
+    numba_train = "descend train (numba backend)"
+    report.goals.append(("mlp", numba_train, "descend train (numpy backend)", 1.0))
+    report.goals.append(("mlp", numba_train, "JAX scan (jit)", 1.0))
+    report.goals.append(("mlp", numba_train, "GEMM floor (8 products, NumPy BLAS)", 1.15))
+    fit = "descend MLPClassifier.fit (numba)"
+    report.goals.append(("mlp", fit, "descend MLPClassifier.fit (numpy)", 1.0))
+    report.goals.append(("mlp", fit, "sklearn MLPClassifier(adam)", 0.6))
 
 
 def _jax(X, labels, params, reps):

@@ -1,6 +1,6 @@
 """Per-phase profile of the fast loop's MLP step: ``python -m benchmarks.mlp_profile``.
 
-Calls the compiled pieces of :func:`descend.fast.net.run_epochs` one at a time on
+Calls the compiled pieces of :func:`descend.fast.net.run_epoch` one at a time on
 the ``mlp`` workload ([784, 256, 128, 10], float32, batch 128, Adam), each many
 times in a row, and prints the median time of each phase next to the whole step
 (``training.train``) and the GEMM floor. Phases that run back to back in the real
@@ -53,7 +53,7 @@ def phases(number: int = 200) -> dict[str, float]:
     for l in range(1, L):
         W, b = p[f"W{l}"], p[f"b{l}"].ravel()
         out[f"layer {l}: GEMM + bias + ReLU"] = _time(
-            lambda W=W, b=b, l=l: net._linear_relu(W, A[l - 1], b, A[l]), number
+            lambda W=W, b=b, l=l: net._linear_act(W, A[l - 1], b, A[l], net.RELU), number
         )
     W, b = p[f"W{L}"], p[f"b{L}"].ravel()
     out[f"layer {L}: GEMM + bias"] = _time(lambda: net._linear(W, A[L - 1], b, A[L]), number)
@@ -68,17 +68,24 @@ def phases(number: int = 200) -> dict[str, float]:
         if l > 1:
             out[f"layer {l}: dA GEMM + ReLU' + db"] = _time(
                 lambda l=l: net._backprop(p[f"W{l}"], dZ[l], A[l - 1], dZ[l - 1],
-                                          g[f"b{l - 1}"].ravel()),
+                                          g[f"b{l - 1}"].ravel(), net.RELU),
                 number,
             )  # fmt: skip
     out[f"finiteness check ({G.size} grads)"] = _time(lambda: kernels.all_finite(G, False), number)
-    rule, consts = kernels.ADAM, np.array([0, 1, 0.9, 0.1, 0.999, 0.001, 1e-8, 0], dtype)
-    betas, sc = np.array([0.9, 0.999]), np.empty(4, dtype)
-    scalars = [dtype.type(x) for x in (1e-7, 0.9, 0.1, 0.999, 0.001, 1000.0, 1e-8)]
-    out["Adam update (1 thread)"] = _time(lambda: kernels.adam_plain(P, G, V, S, *scalars), number)
-    out["net.update (check + Adam)"] = _time(
-        lambda: net.update(rule, P, G, V, S, consts, betas, sc, 5, 1e-7, 0.0, False, False),
+    from descend import Adam
+    from descend.fast.rules import compile_rule
+
+    rule = compile_rule(Adam(LR))
+    sc, empty = np.empty(16, dtype), P[:0]
+    cfg = np.array([rule.code, rule.flags, net.RELU, 1, 0, 0, 0, 1], dtype=np.int64)
+    fcfg = np.zeros(3)
+    out["Adam update (1 thread)"] = _time(
+        lambda: kernels.apply(rule.code, rule.flags, P, G, V, S, empty, rule.hyper, sc, 5, 1e-7,
+                              0.0, False, 1.0, False),
         number,
+    )  # fmt: skip
+    out["net.step (check + Adam)"] = _time(
+        lambda: net.step(P, G, V, S, empty, rule.hyper, sc, cfg, fcfg, 5, 1e-7), number
     )
     return out
 
@@ -106,7 +113,7 @@ def main(argv: list[str] | None = None) -> None:
     width = max(map(len, results))
     for name, seconds in results.items():
         print(f"  {name:{width}s} {fmt(seconds)}")
-    # net.update runs the finiteness check and the Adam update, timed apart above
+    # net.step runs the finiteness check and the Adam update, timed apart above
     parts = [k for k in results if not k.startswith(("finiteness", "Adam update"))]
     print(f"  {'sum of the phases':{width}s} {fmt(sum(results[k] for k in parts))}")
     params = _data()[3]

@@ -117,14 +117,28 @@ SETTINGS = RunSettings(
 )
 
 
-@pytest.mark.parametrize("optimizer", ["gd", "momentum", "adam"])
-def test_resume_in_process_is_bit_identical(tmp_path, optimizer):
-    settings = RunSettings(**{**SETTINGS.as_dict(), "hidden": (8,), "optimizer": optimizer})
-    whole = run(settings)
+RESUME_CASES = [
+    ("gd", "numpy", {}),
+    ("momentum", "numba", {"l2": 0.01}),
+    ("adam", "numba", {}),
+    ("adam", "numpy", {"early_stopping": True, "patience": 1, "l2": 0.001}),
+    ("amsgrad", "numba", {"early_stopping": True, "patience": 1}),
+]
+
+
+@pytest.mark.parametrize(("optimizer", "backend", "extra"), RESUME_CASES)
+def test_resume_in_process_is_bit_identical(tmp_path, optimizer, backend, extra):
+    if backend == "numba":
+        pytest.importorskip("numba")
+    base = {**SETTINGS.as_dict(), "hidden": (8,), "optimizer": optimizer, **extra}
+    settings = RunSettings(**base)
+    whole = run(settings, backend=backend)
     ck = tmp_path / "ck.npz"
-    half = RunSettings(**{**settings.as_dict(), "hidden": (8,), "epochs": 2})
-    run(half, checkpoint=ck)
-    resumed = run(settings, checkpoint=ck, resume=True)
+    half = RunSettings(**{**base, "epochs": 2})
+    run(half, checkpoint=ck, backend=backend)
+    resumed = run(settings, checkpoint=ck, resume=True, backend=backend)
+    assert whole.backend == resumed.backend == backend
+    assert (resumed.stopped_epoch, resumed.best_epoch) == (whole.stopped_epoch, whole.best_epoch)
     assert resumed.resumed_from == 2
     for key in whole.params:
         np.testing.assert_array_equal(resumed.params[key], whole.params[key])
@@ -165,12 +179,24 @@ def _train_cmd(tmp_path, optimizer, *extra):
     ]
 
 
-@pytest.mark.parametrize("optimizer", ["gd", "momentum", "adam"])
-def test_sigkill_then_resume_is_bit_identical(tmp_path, optimizer):
+KILL_CASES = [
+    ("gd", ["--backend", "numpy"]),
+    ("momentum", ["--backend", "numba", "--l2", "0.01"]),
+    ("adam", ["--backend", "numba"]),
+    ("adam", ["--backend", "numpy", "--early-stopping", "--patience", "30"]),
+    ("amsgrad", ["--backend", "numba", "--early-stopping", "--patience", "30", "--l2", "1e-3"]),
+]
+
+
+@pytest.mark.parametrize(("optimizer", "extra"), KILL_CASES, ids=lambda v: "-".join(v) if
+                         isinstance(v, list) else v)  # fmt: skip
+def test_sigkill_then_resume_is_bit_identical(tmp_path, optimizer, extra):
     """Kill a real training process after a checkpoint appears; resume; compare."""
+    if "numba" in extra:
+        pytest.importorskip("numba")
     reference = tmp_path / "reference.npz"
     done = subprocess.run(
-        _train_cmd(tmp_path, optimizer, "--save", str(reference)),
+        _train_cmd(tmp_path, optimizer, *extra, "--save", str(reference)),
         capture_output=True,
         text=True,
         timeout=300,
@@ -181,6 +207,7 @@ def test_sigkill_then_resume_is_bit_identical(tmp_path, optimizer):
     cmd = _train_cmd(
         tmp_path,
         optimizer,
+        *extra,
         "--checkpoint",
         str(ck),
         "--checkpoint-every",

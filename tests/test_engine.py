@@ -92,7 +92,7 @@ def test_backends_agree(name, activation, dtype):
 def test_moons_course_recipe(backend):
     """The course's published cost after epoch 0 and 1000, on both backends."""
     X, Y = textbook.load_dataset()
-    params, _, history = training.train(
+    _, _, history = training.train(
         textbook.initialize_parameters([2, 5, 2, 1]),
         Adam(0.0007),
         training.MiniBatches(X, Y, 64, seed=11, legacy=True),

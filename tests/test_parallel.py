@@ -43,11 +43,19 @@ def _max_relative_difference(a_path: Path, b_path: Path) -> float:
 
 
 @pytest.mark.parametrize(
-    ("optimizer", "batch_size"),
-    [("adam", 64), ("momentum", 33), ("gd", 7)],  # odd sizes: uneven slices per rank
+    ("optimizer", "batch_size", "extra"),
+    [  # odd sizes: uneven slices per rank; features combine with MPI on both backends
+        ("adam", 64, ["--backend", "numba"]),
+        ("adam", 64, ["--backend", "numpy"]),
+        ("momentum", 33, ["--l2", "0.01", "--backend", "numba"]),
+        ("gd", 7, ["--l2", "0.001", "--early-stopping", "--patience", "2", "--backend", "numpy"]),
+        ("rmsprop", 50, ["--early-stopping", "--patience", "1", "--backend", "numba"]),
+    ],
+    ids=lambda v: "-".join(v) if isinstance(v, list) else str(v),
 )
-def test_two_ranks_equal_one_process(tmp_path, optimizer, batch_size):
+def test_two_ranks_equal_one_process(tmp_path, optimizer, batch_size, extra):
     common = [
+        *extra,
         "--dataset",
         "digits",
         "--optimizer",
@@ -68,6 +76,8 @@ def test_two_ranks_equal_one_process(tmp_path, optimizer, batch_size):
     assert double.returncode == 0, double.stderr
     one, two = json.loads(single.stdout), json.loads(double.stdout)  # rank 0 alone prints
     assert two["ranks"] == 2 and one["ranks"] == 1
+    assert one["backend"] == two["backend"] == extra[extra.index("--backend") + 1]
+    assert one["epochs_run"] == two["epochs_run"]
     assert _max_relative_difference(tmp_path / "one.npz", tmp_path / "two.npz") <= 1e-9
     assert two["final_cost"] == pytest.approx(one["final_cost"], rel=1e-9)
 

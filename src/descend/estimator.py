@@ -303,9 +303,8 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         for flag in ("shuffle", "verbose", "warm_start", "early_stopping"):
             check_bool(flag, getattr(self, flag))
         if self.backend not in training.BACKENDS:
-            raise ValueError(
-                f"Invalid backend: {self.backend!r} (expected one of {', '.join(training.BACKENDS)})"
-            )
+            choices = ", ".join(training.BACKENDS)
+            raise ValueError(f"Invalid backend: {self.backend!r} (expected one of {choices})")
         check_range("validation_fraction", self.validation_fraction, 0.0, 1.0, low_open=True)
         check_range("momentum", self.momentum, 0.0, 1.0)
         check_range("beta_1", self.beta_1, 0.0, 1.0)

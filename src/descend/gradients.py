@@ -73,9 +73,8 @@ class NetworkGradients:
 
     def __post_init__(self) -> None:
         if self.activation not in ACTIVATIONS:
-            raise ValueError(
-                f"Invalid activation: {self.activation!r} (expected one of {', '.join(ACTIVATIONS)})"
-            )
+            choices = ", ".join(ACTIVATIONS)
+            raise ValueError(f"Invalid activation: {self.activation!r} (expected one of {choices})")
 
     def __call__(self, params: Params, X: np.ndarray, Y: np.ndarray) -> tuple[float, Params]:
         softmax = Y.shape[0] > 1

@@ -48,6 +48,7 @@ def register(subparsers) -> None:
         help_text="one learning rate for all",
         default_text="0.0007 on moons, else each optimizer's own",
     )
+    options.add_backend_option(p)
     options.add_output_options(p.add_argument_group("output"), compare)
 
 
@@ -65,6 +66,7 @@ def _course_run(name: str, args: argparse.Namespace, bar) -> dict:
         training.MiniBatches(X, Y, args.batch_size, seed=11, legacy=True),
         args.epochs or 5000,
         callback=lambda *_: bar.update(1),
+        backend=args.backend,
     )
     return {
         "optimizer": name,
@@ -73,6 +75,7 @@ def _course_run(name: str, args: argparse.Namespace, bar) -> dict:
         "train_accuracy": float(np.mean(network.predict_labels(X, params) == Y)),
         "test_accuracy": None,
         "seconds": time.perf_counter() - start,
+        "backend": history.backend,
         "costs": history.costs,
         "predict": lambda P, p=params: network.predict_labels(P.T, p)[0],
         "points": (X.T, Y[0]),
@@ -93,7 +96,7 @@ def _dataset_run(name: str, args: argparse.Namespace, bar, data) -> dict:
         batch_size=args.batch_size,
         hidden=tuple(args.hidden),
     )
-    result = run(settings, data=data, on_epoch=lambda *_: bar.update(1))
+    result = run(settings, data=data, on_epoch=lambda *_: bar.update(1), backend=args.backend)
     return {
         "optimizer": name,
         "learning_rate": settings.learning_rate,
@@ -101,6 +104,7 @@ def _dataset_run(name: str, args: argparse.Namespace, bar, data) -> dict:
         "train_accuracy": result.train_accuracy,
         "test_accuracy": result.test_accuracy,
         "seconds": result.seconds,
+        "backend": result.backend,
         "costs": result.costs,
         "predict": lambda P, p=result.params: network.predict_labels(P.T, p)[0],
         "points": (data.X_train.T, data.y_train),
@@ -149,6 +153,7 @@ def compare(args: argparse.Namespace) -> int:
         "train_accuracy",
         "test_accuracy",
         "seconds",
+        "backend",
     )
     if args.json:
         rows = [{k: r[k] for k in keys} for r in results]

@@ -10,6 +10,7 @@ reports as a usage error (exit status 2) naming the option.
 from __future__ import annotations
 
 import argparse
+import math
 from collections.abc import Callable, Sequence
 
 from ..optim.checks import check_int, check_positive
@@ -53,6 +54,36 @@ def positive_float(text: str) -> float:
         return check_positive("value", float(text))
     except (ValueError, TypeError):
         raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
+
+
+def nonnegative_float(text: str) -> float:
+    """``"0.01"`` -> 0.01; zero is allowed; negatives, ``nan`` and ``inf`` are refused."""
+    try:
+        return check_positive("value", float(text), allow_zero=True)
+    except (ValueError, TypeError):
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}") from None
+
+
+def fraction(text: str) -> float:
+    """``"0.1"`` -> 0.1, strictly between 0 and 1."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"expected a fraction between 0 and 1, got {text!r}")
+    return value
+
+
+def add_backend_option(p: Options) -> None:
+    """``--backend``: where the training epochs run (descend.training.BACKENDS)."""
+    p.add_argument(
+        "--backend",
+        choices=["auto", "numpy", "numba"],
+        default="auto",
+        help="where the epochs run: the compiled numba backend when installed and able "
+        "(auto), or one of them by force (default: %(default)s)",
+    )
 
 
 def names(text: str) -> list[str]:

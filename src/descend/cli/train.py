@@ -42,6 +42,34 @@ def register(subparsers) -> None:
         training, help_text="seed of the split, the initial weights and the batches"
     )
     training.add_argument(
+        "--l2",
+        type=options.nonnegative_float,
+        default=0.0,
+        metavar="ALPHA",
+        help="L2 penalty on the weights, scaled as scikit-learn's alpha (default: 0)",
+    )
+    training.add_argument(
+        "--early-stopping",
+        action="store_true",
+        help="hold out --validation-fraction of the training split and stop when its "
+        "accuracy has not improved for --patience epochs; keep the best weights",
+    )
+    training.add_argument(
+        "--validation-fraction",
+        type=options.fraction,
+        default=0.1,
+        metavar="F",
+        help="fraction of the training split held out by --early-stopping (default: %(default)s)",
+    )
+    training.add_argument(
+        "--patience",
+        type=options.positive_int,
+        default=10,
+        metavar="N",
+        help="epochs without improvement tolerated by --early-stopping (default: %(default)s)",
+    )
+    options.add_backend_option(training)
+    training.add_argument(
         "--distributed",
         choices=["mpi"],
         default=None,
@@ -104,6 +132,10 @@ def train(args: argparse.Namespace) -> int:
         hidden=tuple(args.hidden),
         seed=args.seed,
         target=args.target,
+        l2=args.l2,
+        early_stopping=args.early_stopping,
+        validation_fraction=args.validation_fraction,
+        patience=args.patience,
     )
     data = prepare_data(settings, args.data_dir)
     with (
@@ -118,6 +150,7 @@ def train(args: argparse.Namespace) -> int:
             resume=args.resume,
             on_epoch=lambda epoch, cost: (bar.update(1), bar.set_postfix(cost=f"{cost:.4f}")),
             comm=comm,
+            backend=args.backend,
         )
     if not leader:
         return 0
@@ -148,7 +181,7 @@ def train(args: argparse.Namespace) -> int:
     resumed = f" (resumed at epoch {result.resumed_from})" if result.resumed_from else ""
     print(
         f"{args.dataset}: {summary['n_train']} training and {summary['n_test']} held-out "
-        f"examples, network {[data.X_train.shape[0], *settings.hidden, len(data.classes)]}"
+        f"examples, network {[data.X_train.shape[0], *settings.hidden, data.Y_train.shape[0]]}"
     )
     print(
         f"optimizer {args.optimizer}, learning rate {settings.learning_rate:g}, "
@@ -157,7 +190,12 @@ def train(args: argparse.Namespace) -> int:
     print(f"final cost         {summary['final_cost']:.6f}")
     print(f"training accuracy  {result.train_accuracy:.4f}")
     print(f"held-out accuracy  {result.test_accuracy:.4f}")
-    print(f"seconds            {result.seconds:.2f}")
+    if result.stopped_epoch is not None:
+        print(
+            f"early stopping     after epoch {result.stopped_epoch}, "
+            f"best weights of epoch {result.best_epoch}"
+        )
+    print(f"seconds            {result.seconds:.2f} ({result.backend} backend)")
     if args.save:
         print(f"parameters saved to {summary['saved']}")
     for f in figures:

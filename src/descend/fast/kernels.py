@@ -353,8 +353,8 @@ def legacy_permutation(m: int, seed: int) -> np.ndarray:
 
 
 __all__ = [
-    "ADAM",
     "ADAGRAD",
+    "ADAM",
     "AMSGRAD",
     "DECOUPLED",
     "EPS_HAT",

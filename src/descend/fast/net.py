@@ -5,8 +5,9 @@ hidden layers; sigmoid or softmax output; summed cross-entropy; gradients of the
 mean cost with ``dZ_L = (1/m)(A_L - Y)``), of :class:`descend.gradients.L2Penalty`
 and of the fused update rules in :mod:`descend.fast.kernels`. Everything lives in
 flat buffers laid out by :class:`descend.fast.flat.FlatLayout`: ``P`` (params),
-``G`` (grads), ``S1``-``S3`` (the optimizer's slots, in its order). ``woff[l]``/``boff[l]`` are the offsets of ``W_{l+1}`` and
-``b_{l+1}``; ``dims`` is ``[n_0, ..., n_L]``.
+``G`` (grads), ``S1``-``S3`` (the optimizer's slots, in its order).
+``woff[l]``/``boff[l]`` are the offsets of ``W_{l+1}`` and ``b_{l+1}``; ``dims``
+is ``[n_0, ..., n_L]``.
 
 Small products are loops (numba compiles them to vector code); products of more
 than ``_BLAS_FLOPS`` multiply-adds call BLAS through ``np.dot``. The kernels are
@@ -418,9 +419,7 @@ def batch_grads(X, Y, P, G, dims, woff, boff, abuf, d1, d2, xb, yb, act, softmax
     YbT = yb[: mb * n_y].reshape((mb, n_y))
     transpose_into(X, XbT)
     transpose_into(Y, YbT)
-    return forward_backward(
-        XbT, YbT, P, G, dims, woff, boff, abuf, d1, d2, act, softmax, 1.0 / mb
-    )
+    return forward_backward(XbT, YbT, P, G, dims, woff, boff, abuf, d1, d2, act, softmax, 1.0 / mb)
 
 
 def shuffle_legacy(order: np.ndarray, seed: int, key: np.ndarray) -> None:
