@@ -260,6 +260,8 @@ def test_trajectory_figures_and_json(tmp_path, surface):
         (options.names, " gd, adam ,", ["gd", "adam"]),
         (options.rates, "0.001,0.01", [0.001, 0.01]),
         (options.seeds, "0,-1", [0, -1]),
+        (options.nonnegative_float, "0", 0.0),
+        (options.fraction, "0.25", 0.25),
     ],
 )
 def test_option_types_accept(function, text, expected):
@@ -279,6 +281,9 @@ def test_option_types_accept(function, text, expected):
         (options.names, " , ", r"comma-separated list of names"),
         (options.rates, "0.1,-1", r"expected a positive number, got '-1'"),
         (options.seeds, "0,x", r"expected integer seeds like 0,1, got '0,x'"),
+        (options.nonnegative_float, "-0.1", r"expected a number >= 0, got '-0.1'"),
+        (options.fraction, "1", r"expected a fraction between 0 and 1, got '1'"),
+        (options.fraction, "x", r"expected a fraction between 0 and 1, got 'x'"),
     ],
 )
 def test_option_types_refuse(function, text, pattern):
@@ -310,3 +315,23 @@ def test_importing_the_cli_imports_nothing_heavy():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_train_l2_and_early_stopping(tmp_path, capsys, backend):
+    if backend == "numba":
+        pytest.importorskip("numba")
+    argv = ["train", "--dataset", "digits", "--epochs", "60", "--hidden", "16", "--l2", "0.01",
+            "--early-stopping", "--patience", "2", "--learning-rate", "0.01",
+            "--backend", backend, "--out", str(tmp_path)]  # fmt: skip
+    assert main([*argv, "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["backend"] == backend and summary["l2"] == 0.01
+    assert summary["early_stopping"] and summary["patience"] == 2
+    assert summary["stopped_epoch"] is not None and summary["epochs_run"] < 60
+    assert summary["best_epoch"] <= summary["stopped_epoch"] - 2
+    assert summary["test_accuracy"] > 0.9
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert f"best weights of epoch {summary['best_epoch']}" in out
+    assert f"({backend} backend)" in out
