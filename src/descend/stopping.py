@@ -58,7 +58,7 @@ class EarlyStopping:
     Examples
     --------
     >>> stop = EarlyStopping(patience=1, tol=0.0)
-    >>> [stop(e, cost, {}) for e, cost in enumerate([3.0, 2.0, 2.0, 2.5])]
+    >>> [stop(e, cost, {}) for e, cost in enumerate([3.0, 2.0, 2.5, 2.5])]
     [False, False, False, True]
     """
 
