@@ -29,6 +29,7 @@ __all__ = [
     "Optimizer",
     "RMSProp",
     "__version__",
+    "check",
     "load_checkpoint",
     "save_checkpoint",
     "schedules",
@@ -38,6 +39,7 @@ __all__ = [
 _LAZY = {  # name -> module; loaded on first access to keep `import descend` light
     "MLPClassifier": "estimator",  # imports scikit-learn
     "Checkpoint": "checkpoint",
+    "check": "checker",  # the learner's checker: descend.check("my_notebook.ipynb")
     "load_checkpoint": "checkpoint",
     "save_checkpoint": "checkpoint",
 }
