@@ -475,3 +475,59 @@ def test_descend_check_is_the_checker_loaded_lazily():
     code = "import sys, descend; print('descend.checker' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+# -- the command ----------------------------------------------------------------------------------
+def test_the_command_prints_the_report_and_exits_by_the_verdict(tmp_path, capsys):
+    from descend.cli import main
+
+    buggy = write(tmp_path, with_edits(ADAM, ["np.power(beta1, t) => beta1"]))
+    assert main(["check", str(buggy)]) == 1
+    out = capsys.readouterr().out
+    assert "update_parameters_with_adam: FAIL on case 2 of 8" in out
+    # beta1 only: no variant gives the whole return value, one gives v_corrected
+    assert "Looks like: in v_corrected, the bias correction uses β instead of β^t" in out
+    assert (
+        main(["check", str(DATA / "comprehension.py"), "--functions", "update_lr,initialize_adam"])
+        == 0
+    )
+    assert capsys.readouterr().out.splitlines()[-1] == "2 of 2 functions pass."
+    assert main(["check", str(buggy), "--json", "--time-limit", "5"]) == 1
+    assert json.loads(capsys.readouterr().out)["functions"][0]["mistake"] == "beta-not-power"
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["missing.py"], "missing.py: no such file"),
+        (["lr.py", "--functions", "adam"], "unknown function 'adam'"),
+        (
+            ["lr.py", "--functions", "update_lr,schedule_lr_decay"],
+            "does not define schedule_lr_decay",
+        ),
+    ],
+)
+def test_the_command_usage_errors_exit_2_with_one_line(
+    tmp_path, capsys, monkeypatch, argv, message
+):
+    from descend.cli import main
+
+    write(tmp_path, course_function("update_lr"), "lr.py")
+    monkeypatch.chdir(tmp_path)
+    assert main(["check", *argv]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and err[0].startswith("descend: error: ") and message in err[0]
+
+
+def test_the_command_as_a_real_process(tmp_path):
+    path = write(tmp_path, course_function("schedule_lr_decay").replace("np.floor", ""))
+    done = subprocess.run(
+        [sys.executable, "-m", "descend", "check", str(path)], capture_output=True, text=True
+    )
+    assert done.returncode == 1, done.stderr
+    assert "Looks like: the floor is missing" in done.stdout
+    empty = write(tmp_path, "x = 1\n", "empty.py")
+    done = subprocess.run(
+        [sys.executable, "-m", "descend", "check", str(empty)], capture_output=True, text=True
+    )
+    assert done.returncode == 2 and "defines none of the course functions" in done.stderr

@@ -233,6 +233,30 @@ def _diagnose(
     return None
 
 
+def _diagnose_part(
+    mistakes: list[Mistake], part: int, cases: list[Case], got: list[Any]
+) -> Mistake | None:
+    """The first mistake whose variant gives the learner's item ``part`` of the return value.
+
+    For a learner who made a mistake in one place only (``v_corrected`` but not
+    ``s_corrected``), no variant gives the whole return value, but one gives the
+    item where the first difference is.
+    """
+
+    def item(outcome: Any) -> Any:
+        if isinstance(outcome, tuple | list) and len(outcome) > part:
+            return outcome[part]
+        return outcome
+
+    for mistake in mistakes:
+        if mistake.variant is not None and all(
+            same(item(outcome_of(mistake.variant, c)), item(g))
+            for c, g in zip(cases, got, strict=True)
+        ):
+            return mistake
+    return None
+
+
 def evaluate(name: str, cases: list[Case], run: Run, source_name: str) -> Result:
     """Judge the learner's outcomes in ``run`` against descend's reference."""
     spec = FUNCTIONS[name]
@@ -283,6 +307,13 @@ def evaluate(name: str, cases: list[Case], run: Run, source_name: str) -> Result
     mistake = _diagnose(MISTAKES[name], spec, cases, got)
     if mistake is not None:
         result.mistake, result.diagnosis = mistake.name, mistake.diagnosis
+    elif isinstance(spec.parts, tuple) and result.where is not None:
+        part = result.where.split("[")[0]
+        if part in spec.parts:
+            mistake = _diagnose_part(MISTAKES[name], spec.parts.index(part), cases, got)
+            if mistake is not None:
+                result.mistake = mistake.name
+                result.diagnosis = f"in {part}, {mistake.diagnosis}"
     return result
 
 

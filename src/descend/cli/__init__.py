@@ -5,7 +5,7 @@ on stderr, ``descend: error: ...``, and a non-zero exit status: 2 for usage
 errors, 1 for the rest. ``--debug`` shows the traceback instead.
 
 Each command is a module of this package (``compare``, ``train``, ``sweep``,
-``trajectory``) with a ``register(subparsers)`` that declares its options,
+``trajectory``, ``check``) with a ``register(subparsers)`` that declares its options,
 mostly through the shared groups of :mod:`descend.cli.options`, and the
 function that runs it. Nothing heavy (matplotlib, scikit-learn, Numba, Dask,
 MPI) is imported until a command needs it.
@@ -18,13 +18,13 @@ import sys
 from collections.abc import Sequence
 
 from .. import __version__
-from . import compare, sweep, train, trajectory
+from . import check, compare, sweep, train, trajectory
 from .compare import COURSE_OPTIMIZERS
 from .train import runs_predict
 
 __all__ = ["COURSE_OPTIMIZERS", "build_parser", "main", "runs_predict"]
 
-COMMANDS = (compare, train, sweep, trajectory)
+COMMANDS = (compare, train, sweep, trajectory, check)
 
 
 def build_parser() -> argparse.ArgumentParser:
