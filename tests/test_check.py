@@ -184,6 +184,12 @@ def test_the_table_covers_every_known_mistake():
     assert len(BUGS) >= 14
 
 
+def test_the_docs_list_every_known_mistake():
+    page = (Path(__file__).parents[1] / "docs" / "check.md").read_text()
+    missing = {m.name for ms in MISTAKES.values() for m in ms if f"`{m.name}`" not in page}
+    assert missing == set()
+
+
 def test_a_buggy_adam_report_names_the_value_and_the_mistake(tmp_path):
     path = write(
         tmp_path,

@@ -101,28 +101,28 @@ def _loop_mistakes(name: str) -> list[Mistake]:
 
 
 def _initializer_mistakes(name: str, slots: int) -> list[Mistake]:
-    what = "v" if slots == 1 else "v and s"
+    what, are, s_ = ("v", "is", "s") if slots == 1 else ("v and s", "are", "")
     return [
         Mistake(
             "keys-without-d",
-            f'{what} are keyed W1, b1, ... instead of dW1, db1, ...: v["W" + str(l)]',
+            f'{what} {are} keyed W1, b1, ... instead of dW1, db1, ...: v["W" + str(l)]',
             var.state_of(var.keyed_like_parameters, slots),
         ),
         Mistake(
             "parameters-copied",
-            f"{what} start from the parameters' values instead of zeros: "
+            f"{what} start{s_} from the parameters' values instead of zeros: "
             'v["dW" + str(l)] = parameters["W" + str(l)]',
             var.state_of(var.parameters_copied, slots),
         ),
         Mistake(
             "dW-shaped-like-b",
-            f"{what} for dW are shaped like b instead of W: "
+            f"{what} for dW {are} shaped like b instead of W: "
             'np.zeros(parameters["b" + str(l)].shape)',
             var.state_of(var.shaped_like_b, slots),
         ),
         Mistake(
             "last-layer-missing",
-            f"{what} lack the last layer: the loop stops before layer L = len(parameters) // 2",
+            f"{what} lack{s_} the last layer: the loop stops before layer L = len(parameters) // 2",
             var.state_without_last_layer(getattr(tb, name)),
         ),
         LAYER_ZERO,
