@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import os
 import pickle
+import signal
 import subprocess
 import sys
 import tempfile
@@ -133,7 +134,10 @@ def _frames(data: bytes) -> tuple[list[tuple], int]:
         size = int.from_bytes(data[at : at + 8], "big")
         if len(data) - at - 8 < size:
             break
-        frames.append(pickle.loads(data[at + 8 : at + 8 + size]))
+        try:
+            frames.append(pickle.loads(data[at + 8 : at + 8 + size]))
+        except Exception:  # not a frame the child wrote: read no further
+            break
         at += 8 + size
     return frames, at
 
@@ -175,16 +179,25 @@ def run_cases(source: Source, name: str, cases: list[Case], time_limit: float) -
                 stderr=stderr,
                 cwd=source.path.resolve().parent,
                 env=env,
+                start_new_session=True,  # its own process group, so that _stop ends it all
             )
             try:
                 _watch(child, out, run, time_limit, len(cases))
             finally:
-                if child.poll() is None:
-                    child.kill()
-                    child.wait()
+                _stop(child)
         run.exit_status = child.returncode
         run.stderr_tail = err.read_bytes()[-2000:].decode("utf-8", "replace")
     return run
+
+
+def _stop(child: subprocess.Popen) -> None:
+    """End the child and any process the learner's code started from it."""
+    if child.poll() is None:
+        try:
+            os.killpg(child.pid, signal.SIGKILL)
+        except (AttributeError, OSError):  # no process groups here, or already gone
+            child.kill()
+    child.wait()
 
 
 def _watch(child: subprocess.Popen, out: Path, run: Run, time_limit: float, n: int) -> None:
