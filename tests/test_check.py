@@ -404,6 +404,7 @@ def test_usage_errors(tmp_path):
             check(path, functions)
     with pytest.raises(checker.UsageError, match="time_limit"):
         check(lr, time_limit=0)
+    assert [r.function for r in check(lr, "update_lr").results] == ["update_lr"]
 
 
 # -- the pieces ---------------------------------------------------------------------------------

@@ -102,7 +102,10 @@ def _format_result(r: Result) -> list[str]:
 
 
 def check(
-    path: str | Path, functions: list[str] | None = None, *, time_limit: float = TIME_LIMIT
+    path: str | Path,
+    functions: str | list[str] | None = None,
+    *,
+    time_limit: float = TIME_LIMIT,
 ) -> Report:
     """Check the course functions that ``path`` defines; return the :class:`Report`.
 
@@ -111,9 +114,9 @@ def check(
     path : str or Path
         A ``.py`` module (loaded whole) or a ``.ipynb`` notebook (only its
         imports and ``def``/``class`` blocks; a failed import is skipped).
-    functions : list of str, optional
-        Which of :data:`COURSE_FUNCTIONS` to check; default: every one the
-        file defines.
+    functions : list of str, or str, optional
+        Which of :data:`COURSE_FUNCTIONS` to check (a string may name several,
+        separated by commas); default: every one the file defines.
     time_limit : float, default 10
         Seconds each function gets for all its cases, after the file has
         loaded (loading gets up to 60 s); past it the function is a TIMEOUT.
@@ -131,6 +134,8 @@ def check(
             known = ", ".join(COURSE_FUNCTIONS)
             raise UsageError(f"{source.path} defines none of the course functions ({known})")
     else:
+        if isinstance(functions, str):
+            functions = [n.strip() for n in functions.split(",") if n.strip()]
         unknown = [n for n in functions if n not in FUNCTIONS]
         if unknown:
             raise UsageError(
