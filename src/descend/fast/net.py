@@ -378,19 +378,13 @@ def run_epoch(
     NONFINITE, ``G`` holds the non-finite gradient and nothing was updated.
     """
     m = X.shape[0]
-    n_x, n_y = X.shape[1], Y.shape[1]
     act, softmax = cfg[CFG_ACT], cfg[CFG_SOFTMAX] != 0
     alpha = fcfg[F_L2]
     total = 0.0
     for start in range(0, m, size):
         mb = min(size, m - start)
-        XbT = xb[: mb * n_x].reshape((mb, n_x))
-        YbT = yb[: mb * n_y].reshape((mb, n_y))
-        gather_rows(X, order, start, mb, XbT)
-        gather_rows(Y, order, start, mb, YbT)
-        inv_m = 1.0 / mb
-        total += forward_backward(
-            XbT, YbT, P, G, dims, woff, boff, abuf, d1, d2, act, softmax, inv_m
+        total += gathered_grads(
+            X, Y, order, start, mb, P, G, dims, woff, boff, abuf, d1, d2, xb, yb, act, softmax
         )
         if alpha != 0:
             total += add_l2(P, G, dims, woff, alpha, mb, sc)
@@ -408,6 +402,21 @@ def run_epoch(
         else:
             return total, NONFINITE
     return total, OK
+
+
+@numba.njit(**_OPTS)
+def gathered_grads(X, Y, order, start, mb, P, G, dims, woff, boff, abuf, d1, d2, xb, yb, act,
+                   softmax):  # fmt: skip
+    """Gradients of the examples ``order[start:start + mb]`` of example-major ``X``, ``Y``.
+
+    Fills ``G`` with the gradients of their mean cost; returns their summed cost.
+    """
+    n_x, n_y = X.shape[1], Y.shape[1]
+    XbT = xb[: mb * n_x].reshape((mb, n_x))
+    YbT = yb[: mb * n_y].reshape((mb, n_y))
+    gather_rows(X, order, start, mb, XbT)
+    gather_rows(Y, order, start, mb, YbT)
+    return forward_backward(XbT, YbT, P, G, dims, woff, boff, abuf, d1, d2, act, softmax, 1.0 / mb)
 
 
 @numba.njit(**_OPTS)
