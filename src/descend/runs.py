@@ -26,6 +26,7 @@ from .batching import MiniBatches, check_batch_size
 from .checkpoint import load_checkpoint, save_checkpoint
 from .gradients import network_gradients
 from .optim.base import Params
+from .optim.checks import check_int
 from .registry import make_optimizer
 from .stopping import EarlyStopping
 
@@ -197,8 +198,8 @@ def run(
     gradients summed (:class:`descend.gradients.SummedOver`); only rank 0
     writes checkpoints. ``backend`` is that of :func:`descend.training.train`.
     """
-    if checkpoint_every is not None and checkpoint_every < 1:
-        raise ValueError(f"Invalid checkpoint_every: {checkpoint_every} (expected >= 1)")
+    if checkpoint_every is not None:
+        check_int("checkpoint_every", checkpoint_every, 1)
     if data is None:
         data = prepare_data(settings, data_dir)
     softmax = data.softmax

@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..optim.checks import check_int
 from ..runs import RunSettings
 
 __all__ = ["SweepResult", "grid", "run_settings", "sweep"]
@@ -101,8 +102,7 @@ def sweep(
 
     if not settings:
         raise ValueError("the sweep has no runs: give at least one optimizer, rate and seed")
-    if workers < 1:
-        raise ValueError(f"Invalid workers: {workers} (expected >= 1)")
+    check_int("workers", workers, 1)
     owned: list[Any] = []
     try:
         if client is None:
