@@ -85,7 +85,7 @@ def phases(number: int = 200) -> dict[str, float]:
         number,
     )  # fmt: skip
     out["net.step (check + Adam)"] = _time(
-        lambda: net.step(P, G, V, S, empty, rule.hyper, sc, cfg, fcfg, 5, 1e-7), number
+        lambda: net.step(P, G, (V, S, empty), (rule.hyper, sc, cfg, fcfg), 5, 1e-7), number
     )
     return out
 

@@ -174,12 +174,13 @@ class CompiledEngine:
         self.P = self.layout.pack(params)[self.dtype]
         self.G = self.layout.empty()[self.dtype]
         self.slots = [self.layout.pack(state[s])[self.dtype] for s in optimizer.slots]
-        self._S = self.slots + [self.P[:0]] * (3 - len(self.slots))
+        self._S = tuple(self.slots + [self.P[:0]] * (3 - len(self.slots)))
         self.t, self.skipped = int(state["t"]), int(state["skipped"])
         L = len(dims) - 1
         offsets = self.layout.offsets
-        self.woff = np.array([offsets[f"W{l}"] for l in range(1, L + 1)], dtype=np.int64)
-        self.boff = np.array([offsets[f"b{l}"] for l in range(1, L + 1)], dtype=np.int64)
+        woff = np.array([offsets[f"W{l}"] for l in range(1, L + 1)], dtype=np.int64)
+        boff = np.array([offsets[f"b{l}"] for l in range(1, L + 1)], dtype=np.int64)
+        self._net_layout = (self.dims, woff, boff)
         self.hp = rule.hyper
         self.sc = np.empty(16, self.dtype)
         constant = not callable(optimizer.learning_rate)
@@ -199,6 +200,7 @@ class CompiledEngine:
         self.fcfg = np.array(
             [optimizer.clip_norm or 0.0, optimizer.clip_value or 0.0, l2], dtype=np.float64
         )
+        self._rule = (self.hp, self.sc, self.cfg, self.fcfg)
         self._capacity = 0
         self._spec = batches if isinstance(batches, MiniBatches) else None
         if self._spec is not None:
@@ -227,11 +229,13 @@ class CompiledEngine:
             return
         dims, dtype = self.dims, self.dtype
         widest = int(dims.max())
-        self.abuf = np.empty(int(dims[1:].sum()) * mb, dtype)
-        self.d1 = np.empty(widest * mb, dtype)
-        self.d2 = np.empty(widest * mb, dtype)
-        self.xb = np.empty(int(dims[0]) * mb, dtype)
-        self.yb = np.empty(int(dims[-1]) * mb, dtype)
+        self._ws = (
+            np.empty(int(dims[1:].sum()) * mb, dtype),  # activations, then Z_L
+            np.empty(widest * mb, dtype),  # dZ, alternately
+            np.empty(widest * mb, dtype),
+            np.empty(int(dims[0]) * mb, dtype),  # the batch's X, example-major
+            np.empty(int(dims[-1]) * mb, dtype),  # its Y
+        )
         self._capacity = mb
 
     def params(self) -> Params:
@@ -271,8 +275,8 @@ class CompiledEngine:
                 total += self._step_batch(
                     lambda lo, hi, start=start: net.gathered_grads(
                         self.X, self.Y, self._order, start + lo, hi - lo, self.P, self.G,
-                        self.dims, self.woff, self.boff, self.abuf, self.d1, self.d2,
-                        self.xb, self.yb, self.cfg[net.CFG_ACT], bool(self.cfg[net.CFG_SOFTMAX]),
+                        self._net_layout, self._ws, self.cfg[net.CFG_ACT],
+                        bool(self.cfg[net.CFG_SOFTMAX]),
                     ),
                     min(self._size, m - start),
                 )  # fmt: skip
@@ -285,9 +289,8 @@ class CompiledEngine:
             rates, rate_error = _rates(opt, self.t, n_batches)
         counters = np.array([self.t, self.skipped, self.t], dtype=np.int64)
         total, status = net.run_epoch(
-            self.X, self.Y, self._order, self._size, self.P, self.G, *self._S,
-            self.dims, self.woff, self.boff, self.abuf, self.d1, self.d2, self.xb, self.yb,
-            self.sc, self.hp, self.cfg, self.fcfg, rates, counters,
+            self.X, self.Y, self._order, self._size, self.P, self.G, self._S, self._net_layout,
+            self._ws, self._rule, rates, counters,
         )  # fmt: skip
         self.t, self.skipped = int(counters[0]), int(counters[1])
         if status == net.NONFINITE:
@@ -306,9 +309,8 @@ class CompiledEngine:
             self.cfg[net.CFG_SOFTMAX] = Y_batch.shape[0] > 1
             total += self._step_batch(
                 lambda lo, hi, X=X_batch, Y=Y_batch: net.batch_grads(
-                    X[:, lo:hi], Y[:, lo:hi], self.P, self.G, self.dims, self.woff, self.boff,
-                    self.abuf, self.d1, self.d2, self.xb, self.yb, self.cfg[net.CFG_ACT],
-                    bool(self.cfg[net.CFG_SOFTMAX]),
+                    X[:, lo:hi], Y[:, lo:hi], self.P, self.G, self._net_layout, self._ws,
+                    self.cfg[net.CFG_ACT], bool(self.cfg[net.CFG_SOFTMAX]),
                 ),
                 n,
             )  # fmt: skip
@@ -339,11 +341,8 @@ class CompiledEngine:
             np.divide(buffer[:-1], n, out=self.G, casting="unsafe")
             total = float(buffer[-1])
         if self.fcfg[net.F_L2]:
-            total += net.add_l2(
-                self.P, self.G, self.dims, self.woff, self.fcfg[net.F_L2], n, self.sc
-            )
-        if net.step(self.P, self.G, *self._S, self.hp, self.sc, self.cfg, self.fcfg,
-                    self.t + 1, opt.rate(self.t)):  # fmt: skip
+            total += net.add_l2(self.P, self.G, self._net_layout, self.fcfg[net.F_L2], n, self.sc)
+        if net.step(self.P, self.G, self._S, self._rule, self.t + 1, opt.rate(self.t)):
             self.t += 1
         elif opt.on_nonfinite == "skip":
             self.skipped += 1

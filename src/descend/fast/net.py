@@ -9,6 +9,14 @@ flat buffers laid out by :class:`descend.fast.flat.FlatLayout`: ``P`` (params),
 ``woff[l]``/``boff[l]`` are the offsets of ``W_{l+1}`` and ``b_{l+1}``; ``dims``
 is ``[n_0, ..., n_L]``.
 
+Arguments travel in a few tuples rather than one by one:
+
+- ``net = (dims, woff, boff)``: the layer sizes and the offsets of each ``W``/``b``;
+- ``ws = (abuf, d1, d2, xb, yb)``: the workspace for a batch (activations, two
+  ``dZ`` buffers, the gathered batch);
+- ``slots = (S1, S2, S3)`` and ``rule = (hp, sc, cfg, fcfg)``: the optimizer's state
+  and settings (see :func:`step`).
+
 Small products are loops (numba compiles them to vector code); products of more
 than ``_BLAS_FLOPS`` multiply-adds call BLAS through ``np.dot``. The kernels are
 single-threaded (BLAS may use its own threads).
@@ -255,7 +263,7 @@ def transpose_into(X, out):
 
 
 @numba.njit(**_OPTS)
-def forward_backward(XbT, YbT, P, G, dims, woff, boff, abuf, d1, d2, act, softmax, inv_m):
+def forward_backward(XbT, YbT, P, G, net, ws, act, softmax, inv_m):
     """Fill ``G`` with the gradients of the mean cost of the batch; return its summed cost.
 
     ``XbT`` and ``YbT`` hold the batch example-major, ``(mb, n_x)`` and ``(mb, n_y)``;
@@ -263,6 +271,8 @@ def forward_backward(XbT, YbT, P, G, dims, woff, boff, abuf, d1, d2, act, softma
     ``abuf`` holds the hidden activations ``A_1 ... A_{L-1}`` then ``Z_L``, each
     an ``(n_l, mb)`` block; ``d1`` and ``d2`` take turns holding ``dZ``.
     """
+    dims, woff, boff = net
+    abuf, d1, d2 = ws[0], ws[1], ws[2]
     L = dims.size - 1
     Xb = XbT.T
     Yb = YbT.T
@@ -318,13 +328,14 @@ def forward_backward(XbT, YbT, P, G, dims, woff, boff, abuf, d1, d2, act, softma
 
 
 @numba.njit(**_OPTS)
-def add_l2(P, G, dims, woff, alpha, m, sc):
+def add_l2(P, G, net, alpha, m, sc):
     r"""The L2 penalty of :class:`descend.gradients.L2Penalty`: ``dW += (α/m) W`` for each
     weight matrix; return :math:`\tfrac{\alpha}{2}\sum \lVert W\rVert^2` (float64).
 
     ``m`` is the batch's examples. ``sc`` is scratch of the buffers' dtype (``α/m`` is
     rounded to it once, as NumPy rounds the reference's Python float).
     """
+    dims, woff = net[0], net[1]
     sc[0] = alpha / m
     coef = sc[0]
     squares = 0.0
@@ -338,12 +349,19 @@ def add_l2(P, G, dims, woff, alpha, m, sc):
 
 
 @numba.njit(**_OPTS)
-def step(P, G, S1, S2, S3, hp, sc, cfg, fcfg, t, learning_rate):
-    """Check ``G``, clip it and apply the rule (``cfg``, ``hp``) in place; False if not finite.
+def step(P, G, slots, rule, t, learning_rate):
+    """Check ``G``, clip it and apply the rule in place; False if the gradient is not finite.
+
+    ``slots`` is ``(S1, S2, S3)``, the state in the optimizer's order (empty where
+    unused); ``rule`` is ``(hp, sc, cfg, fcfg)``: the float64 hyperparameters of
+    :mod:`descend.fast.rules`, scratch of ``P``'s dtype, and the int64 and float64
+    settings laid out by the ``CFG_*`` and ``F_*`` indices.
 
     ``t`` is this update's number (from 1). The global norm for ``clip_norm``
     follows ``torch.nn.utils.clip_grad_norm_`` (``min(1, c / (norm + 1e-6))``).
     """
+    hp, sc, cfg, fcfg = rule
+    S1, S2, S3 = slots
     use_clip, use_norm = cfg[CFG_CLIP] != 0, cfg[CFG_NORM] != 0
     sc[1] = fcfg[F_CLIP]
     if use_norm:
@@ -364,10 +382,7 @@ def step(P, G, S1, S2, S3, hp, sc, cfg, fcfg, t, learning_rate):
 
 
 @numba.njit(**_OPTS)
-def run_epoch(
-    X, Y, order, size, P, G, S1, S2, S3, dims, woff, boff, abuf, d1, d2, xb, yb,
-    sc, hp, cfg, fcfg, rates, counters,
-):  # fmt: skip
+def run_epoch(X, Y, order, size, P, G, slots, net, ws, rule, rates, counters):
     """One epoch over example-major ``X`` ``(m, n_x)``, ``Y`` ``(m, n_y)`` in ``order``.
 
     Batches of ``size`` consecutive examples of ``order`` (the last one shorter);
@@ -378,16 +393,15 @@ def run_epoch(
     NONFINITE, ``G`` holds the non-finite gradient and nothing was updated.
     """
     m = X.shape[0]
+    sc, cfg, fcfg = rule[1], rule[2], rule[3]
     act, softmax = cfg[CFG_ACT], cfg[CFG_SOFTMAX] != 0
     alpha = fcfg[F_L2]
     total = 0.0
     for start in range(0, m, size):
         mb = min(size, m - start)
-        total += gathered_grads(
-            X, Y, order, start, mb, P, G, dims, woff, boff, abuf, d1, d2, xb, yb, act, softmax
-        )
+        total += gathered_grads(X, Y, order, start, mb, P, G, net, ws, act, softmax)
         if alpha != 0:
-            total += add_l2(P, G, dims, woff, alpha, mb, sc)
+            total += add_l2(P, G, net, alpha, mb, sc)
         t = counters[0]
         if cfg[CFG_CONSTANT] != 0:
             rate = rates[0]
@@ -395,7 +409,7 @@ def run_epoch(
             rate = rates[t - counters[2]]
         else:
             return total, NEED_RATE
-        if step(P, G, S1, S2, S3, hp, sc, cfg, fcfg, t + 1, rate):
+        if step(P, G, slots, rule, t + 1, rate):
             counters[0] = t + 1
         elif cfg[CFG_SKIP] != 0:
             counters[1] += 1
@@ -405,30 +419,29 @@ def run_epoch(
 
 
 @numba.njit(**_OPTS)
-def gathered_grads(X, Y, order, start, mb, P, G, dims, woff, boff, abuf, d1, d2, xb, yb, act,
-                   softmax):  # fmt: skip
+def gathered_grads(X, Y, order, start, mb, P, G, net, ws, act, softmax):
     """Gradients of the examples ``order[start:start + mb]`` of example-major ``X``, ``Y``.
 
     Fills ``G`` with the gradients of their mean cost; returns their summed cost.
     """
     n_x, n_y = X.shape[1], Y.shape[1]
-    XbT = xb[: mb * n_x].reshape((mb, n_x))
-    YbT = yb[: mb * n_y].reshape((mb, n_y))
+    XbT = ws[3][: mb * n_x].reshape((mb, n_x))
+    YbT = ws[4][: mb * n_y].reshape((mb, n_y))
     gather_rows(X, order, start, mb, XbT)
     gather_rows(Y, order, start, mb, YbT)
-    return forward_backward(XbT, YbT, P, G, dims, woff, boff, abuf, d1, d2, act, softmax, 1.0 / mb)
+    return forward_backward(XbT, YbT, P, G, net, ws, act, softmax, 1.0 / mb)
 
 
 @numba.njit(**_OPTS)
-def batch_grads(X, Y, P, G, dims, woff, boff, abuf, d1, d2, xb, yb, act, softmax):
+def batch_grads(X, Y, P, G, net, ws, act, softmax):
     """Gradients of one given batch (any memory layout) into ``G``; return its summed cost."""
     n_x, mb = X.shape
     n_y = Y.shape[0]
-    XbT = xb[: mb * n_x].reshape((mb, n_x))
-    YbT = yb[: mb * n_y].reshape((mb, n_y))
+    XbT = ws[3][: mb * n_x].reshape((mb, n_x))
+    YbT = ws[4][: mb * n_y].reshape((mb, n_y))
     transpose_into(X, XbT)
     transpose_into(Y, YbT)
-    return forward_backward(XbT, YbT, P, G, dims, woff, boff, abuf, d1, d2, act, softmax, 1.0 / mb)
+    return forward_backward(XbT, YbT, P, G, net, ws, act, softmax, 1.0 / mb)
 
 
 def shuffle_legacy(order: np.ndarray, seed: int, key: np.ndarray) -> None:
