@@ -49,12 +49,12 @@ def run(report: Report, repeats: int, peers: set[str]) -> None:
     report.add(Row("moons", "descend train(MiniBatches)", _per_step(recipe, fast_epochs, reps),
                    note="textbook.fit's recipe, batches as data"))  # fmt: skip
     if "numpy" in peers:
-        os.environ["DESCEND_NO_FAST"] = "1"
+        os.environ["DESCEND_BACKEND"] = "numpy"
         try:
             report.add(Row("moons", "descend NumPy reference loop",
                            _per_step(model, slow_epochs, reps)))  # fmt: skip
         finally:
-            del os.environ["DESCEND_NO_FAST"]
+            del os.environ["DESCEND_BACKEND"]
     if "jax" in peers:
         report.add(_jax(X, Y, fast_epochs, reps))
     if "sklearn" in peers:
