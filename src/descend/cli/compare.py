@@ -65,7 +65,7 @@ def _course_run(name: str, args: argparse.Namespace, bar) -> dict:
         make_optimizer(name, rate),
         training.MiniBatches(X, Y, args.batch_size, seed=11, legacy=True),
         args.epochs or 5000,
-        callback=lambda *_: bar.update(1),
+        callback=lambda *_: bar.update(1) and None,  # update() returns True: never stop
         backend=args.backend,
     )
     return {
