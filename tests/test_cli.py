@@ -335,3 +335,20 @@ def test_train_l2_and_early_stopping(tmp_path, capsys, backend):
     out = capsys.readouterr().out
     assert f"best weights of epoch {summary['best_epoch']}" in out
     assert f"({backend} backend)" in out
+
+
+def test_compare_runs_every_epoch_despite_the_progress_bar(tmp_path, capsys):
+    """tqdm's update() returns True when it redraws: the callback must not stop training."""
+    from descend import GD, textbook, training
+
+    argv = ["compare", "--optimizers", "gd", "--epochs", "40", "--json", "--out", str(tmp_path)]
+    assert main(argv) == 0
+    row = json.loads(capsys.readouterr().out)["results"][0]
+    X, Y = textbook.load_dataset()
+    _, _, history = training.train(
+        textbook.initialize_parameters([2, 5, 2, 1]),
+        GD(0.0007),
+        training.MiniBatches(X, Y, 64, seed=11, legacy=True),
+        40,
+    )
+    assert row["final_cost"] == pytest.approx(history.costs[-1], rel=1e-9)
