@@ -13,6 +13,7 @@ WORKLOADS = {
     "adam1m": "benchmarks.adam_step",
     "moons": "benchmarks.moons",
     "mlp": "benchmarks.mlp",
+    "loaded": "benchmarks.loaded",
 }
 
 
