@@ -14,6 +14,7 @@ WORKLOADS = {
     "moons": "benchmarks.moons",
     "mlp": "benchmarks.mlp",
     "loaded": "benchmarks.loaded",
+    "target": "benchmarks.target",
 }
 
 
