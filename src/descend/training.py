@@ -50,9 +50,10 @@ class History:
     Attributes
     ----------
     costs : list of float
-        The mean cost of each epoch run, in order (the summed cost over the
-        epoch's batches divided by the examples seen, computed during the
-        epoch, i.e. after the first update of the epoch has started).
+        The mean cost of each epoch run, in order: the cost of each batch,
+        taken just before that batch's update, summed over the epoch and
+        divided by the examples seen. So epoch 0's cost is measured during the
+        first pass, from the initial parameters onwards.
     backend : str
         ``"numpy"`` or ``"numba"``: the backend that ran.
     reason : str
@@ -122,9 +123,9 @@ def select_backend(
 
     why = engine.unsupported(params, optimizer, batches, gradients)
     if why is None:
-        return "numba", "auto: the compiled backend supports this run" if backend == "auto" else (
-            f"asked for ({where})"
-        )
+        if backend == "auto":
+            return "numba", "auto: the compiled backend supports this run"
+        return "numba", f"asked for ({where})"
     if backend == "numba":
         if not engine.available():
             raise ImportError("backend 'numba' needs numba: pip install 'descend[fast]'")

@@ -108,7 +108,9 @@ def _unwrap(gradients: Callable) -> tuple[str, float, SummedOver | None] | str:
     return g.activation, l2, summed
 
 
-def unsupported(params: Params, optimizer: Optimizer, batches: Callable, gradients: Callable):
+def unsupported(
+    params: Params, optimizer: Optimizer, batches: Callable, gradients: Callable
+) -> str | None:
     """Why the compiled backend cannot run this, or ``None`` if it can."""
     if not available():
         return "numba is not installed (pip install 'descend[fast]')"
