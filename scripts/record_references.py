@@ -340,5 +340,254 @@ def main() -> None:
     print(f"wrote {OUTPUT} ({OUTPUT.stat().st_size} bytes, {len(data)} arrays)")
 
 
+# == the modern optimizer pack: matrix, Schedule-Free and learning-rate-free rules ==
+# (issue 13) ``--only matrix`` writes tests/data/references_matrix.npz and nothing else.
+# Recorded with torch 2.13.0+cpu, jax 0.10.2, optax 0.2.8, schedulefree 1.4.1,
+# prodigyopt 1.1.2, NumPy 2.4.6, Python 3.11.7, all in float64.
+#
+# The problem: three arrays, a vector ``v`` (50,), a tall ``W_tall`` (64, 32) and a
+# wide ``W_wide`` (32, 64), started at fixed random values; the gradient of step
+# ``n`` (from 0) is ``A * (W - C) + 0.5 * sin(3 W) + 0.1 * noise_n`` with fixed
+# random scales ``A`` (0.01 to 1) and centres ``C`` and fresh noise
+# ``default_rng([MATRIX_SEED, n]).standard_normal`` per array in the order above
+# (the file keeps the first step's noise so that a test can tell a changed NumPy
+# stream from a wrong rule). Each case ``<name>`` stores ``<name>/<param>`` of shape
+# ``(len(MATRIX_KEPT), *shape)``: the parameters after updates 1, 10 and 100;
+# Schedule-Free cases also ``<name>/eval/<param>``, the evaluation point after 100.
+MATRIX_SEED = 13
+MATRIX_STEPS = 100
+MATRIX_KEPT = (1, 10, 100)
+MATRIX_OUTPUT = OUTPUT.with_name("references_matrix.npz")
+MATRIX_SHAPES = {"v": (50,), "W_tall": (64, 32), "W_wide": (32, 64)}
+
+
+def matrix_problem() -> tuple[dict, dict, dict]:
+    rng = np.random.default_rng(MATRIX_SEED)
+    params0 = {k: rng.standard_normal(s) for k, s in MATRIX_SHAPES.items()}
+    scale = {k: np.exp(rng.uniform(np.log(0.01), np.log(1.0), s)) for k, s in MATRIX_SHAPES.items()}
+    centre = {k: rng.standard_normal(s) for k, s in MATRIX_SHAPES.items()}
+    return params0, scale, centre
+
+
+MATRIX_PARAMS0, MATRIX_SCALE, MATRIX_CENTRE = matrix_problem()
+
+
+def matrix_gradient(params: dict[str, np.ndarray], n: int) -> dict[str, np.ndarray]:
+    """The gradient of update ``n`` (from 0); the tests hold the same function."""
+    rng = np.random.default_rng([MATRIX_SEED, n])
+    noise = {k: rng.standard_normal(s) for k, s in MATRIX_SHAPES.items()}
+    return {
+        k: MATRIX_SCALE[k] * (w - MATRIX_CENTRE[k]) + 0.5 * np.sin(3.0 * w) + 0.1 * noise[k]
+        for k, w in params.items()
+    }
+
+
+def _kept(out: dict[str, list]) -> dict[str, np.ndarray]:
+    return {k: np.stack([v[n - 1] for n in MATRIX_KEPT]) for k, v in out.items()}
+
+
+def run_torch_matrix(make, names=tuple(MATRIX_SHAPES), *, schedule_free=False):
+    """``make(tensors) -> list of torch optimizers`` (parameter groups as separate optimizers)."""
+    tensors = {k: torch.tensor(MATRIX_PARAMS0[k], requires_grad=True) for k in names}
+    opts = make(tensors)
+    if schedule_free:
+        for opt in opts:
+            opt.train()
+    out = {k: [] for k in tensors}
+    for n in range(MATRIX_STEPS):
+        grads = matrix_gradient({k: p.detach().numpy().copy() for k, p in tensors.items()}, n)
+        for k, p in tensors.items():
+            p.grad = torch.from_numpy(grads[k])
+        for opt in opts:
+            opt.step()
+        for k, p in tensors.items():
+            out[k].append(p.detach().numpy().copy())
+    record = _kept(out)
+    if schedule_free:
+        for opt in opts:
+            opt.eval()
+        for k, p in tensors.items():
+            record[f"eval/{k}"] = p.detach().numpy().copy()
+    return record
+
+
+def run_optax_matrix(tx, names=tuple(MATRIX_SHAPES), *, schedule_free=False):
+    params = {k: jnp.asarray(MATRIX_PARAMS0[k]) for k in names}
+    state = tx.init(params)
+    update = jax.jit(tx.update)  # compiled once: eager JAX takes minutes for the 100 steps
+    out = {k: [] for k in params}
+    for n in range(MATRIX_STEPS):
+        grads = matrix_gradient({k: np.asarray(w) for k, w in params.items()}, n)
+        updates, state = update({k: jnp.asarray(g) for k, g in grads.items()}, state, params)
+        params = optax.apply_updates(params, updates)
+        for k, w in params.items():
+            out[k].append(np.asarray(w))
+    record = _kept(out)
+    if schedule_free:
+        x = optax.contrib.schedule_free_eval_params(state, params)
+        for k, w in x.items():
+            record[f"eval/{k}"] = np.asarray(w)
+    return record
+
+
+class float64_newton_schulz:
+    """Within it, torch's Muon runs its own Newton–Schulz code in float64, not bfloat16."""
+
+    def __enter__(self):
+        self.saved = torch.Tensor.bfloat16
+        torch.Tensor.bfloat16 = lambda tensor, *args, **kwargs: tensor.clone()
+
+    def __exit__(self, *exc):
+        torch.Tensor.bfloat16 = self.saved
+
+
+def matrix_cases():
+    import prodigyopt
+    import schedulefree
+
+    o = torch.optim
+    matrices = ("W_tall", "W_wide")
+
+    def muon_and_adamw(muon_kwargs, adamw_kwargs):
+        def make(t):
+            return [
+                o.Muon([t[k] for k in matrices], **muon_kwargs),
+                o.AdamW([t["v"]], foreach=False, **adamw_kwargs),
+            ]
+
+        return make
+
+    muon_custom = {
+        "lr": 0.02,
+        "weight_decay": 0.01,
+        "momentum": 0.9,
+        "nesterov": False,
+        "ns_steps": 3,
+        "adjust_lr_fn": "match_rms_adamw",
+    }
+    cases = {}
+    with float64_newton_schulz():
+        cases["muon_torch"] = run_torch_matrix(muon_and_adamw({}, {}))
+        cases["muon_torch_custom"] = run_torch_matrix(
+            muon_and_adamw(muon_custom, {"lr": 0.01, "weight_decay": 0.1})
+        )
+    # torch as shipped: Newton–Schulz in bfloat16 (the tests state the bound)
+    cases["muon_torch_bfloat16"] = run_torch_matrix(muon_and_adamw({}, {}))
+    cases["muon_optax"] = run_optax_matrix(optax.contrib.muon(0.02), matrices)
+    cases["muon_optax_custom"] = run_optax_matrix(
+        optax.contrib.muon(
+            0.05, ns_steps=4, beta=0.9, eps=1e-6, weight_decay=0.1, nesterov=False,
+            consistent_rms=0.2,
+        ),
+        matrices,
+    )  # fmt: skip
+
+    sf = schedulefree
+    cases["sf_sgd_torch"] = run_torch_matrix(
+        lambda t: [sf.SGDScheduleFree(list(t.values()), foreach=False)], schedule_free=True
+    )
+    cases["sf_sgd_torch_custom"] = run_torch_matrix(
+        lambda t: [
+            sf.SGDScheduleFree(
+                list(t.values()), lr=0.5, momentum=0.8, weight_decay=0.01, warmup_steps=10,
+                r=0.5, weight_lr_power=1.5, foreach=False,
+            )
+        ],
+        schedule_free=True,
+    )  # fmt: skip
+    cases["sf_adamw_torch"] = run_torch_matrix(
+        lambda t: [sf.AdamWScheduleFree(list(t.values()), foreach=False)], schedule_free=True
+    )
+    cases["sf_adamw_torch_custom"] = run_torch_matrix(
+        lambda t: [
+            sf.AdamWScheduleFree(
+                list(t.values()), lr=0.01, betas=(0.8, 0.99), eps=1e-6, weight_decay=0.05,
+                warmup_steps=10, r=0.5, weight_lr_power=1.0, foreach=False,
+            )
+        ],
+        schedule_free=True,
+    )  # fmt: skip
+    oc = optax.contrib
+    cases["sf_sgd_optax"] = run_optax_matrix(oc.schedule_free_sgd(), schedule_free=True)
+    cases["sf_sgd_optax_custom"] = run_optax_matrix(
+        oc.schedule_free_sgd(0.5, b1=0.8, weight_decay=0.01, weight_lr_power=1.5),
+        schedule_free=True,
+    )
+    cases["sf_adamw_optax"] = run_optax_matrix(oc.schedule_free_adamw(), schedule_free=True)
+    cases["sf_adamw_optax_custom"] = run_optax_matrix(
+        oc.schedule_free_adamw(0.01, b1=0.8, b2=0.99, eps=1e-6, weight_decay=0.05,
+                               weight_lr_power=1.0),
+        schedule_free=True,
+    )  # fmt: skip
+
+    cases["lamb_optax"] = run_optax_matrix(optax.lamb(0.01))
+    cases["lamb_optax_custom"] = run_optax_matrix(
+        optax.lamb(0.05, b1=0.8, b2=0.99, eps=1e-4, weight_decay=0.1)
+    )
+    cases["lars_optax"] = run_optax_matrix(optax.lars(0.1))
+    cases["lars_optax_custom"] = run_optax_matrix(
+        optax.lars(0.5, weight_decay=0.01, trust_coefficient=0.01, eps=1e-6, momentum=0.8,
+                   nesterov=True)
+    )  # fmt: skip
+
+    cases["adafactor_torch"] = run_torch_matrix(lambda t: [o.Adafactor(list(t.values()))])
+    cases["adafactor_torch_custom"] = run_torch_matrix(
+        lambda t: [
+            o.Adafactor(list(t.values()), lr=0.05, beta2_decay=-0.5, eps=(1e-30, 1e-2), d=2.0,
+                        weight_decay=0.1)
+        ]
+    )  # fmt: skip
+
+    p = prodigyopt
+    cases["prodigy_torch"] = run_torch_matrix(lambda t: [p.Prodigy(list(t.values()))])
+    cases["prodigy_torch_custom"] = run_torch_matrix(
+        lambda t: [
+            p.Prodigy(
+                list(t.values()), lr=0.5, betas=(0.8, 0.99), beta3=0.9, eps=1e-6,
+                weight_decay=0.05, use_bias_correction=True, safeguard_warmup=True, d0=1e-4,
+                d_coef=2.0, growth_rate=1.05,
+            )
+        ]
+    )  # fmt: skip
+    cases["prodigy_torch_coupled"] = run_torch_matrix(
+        lambda t: [p.Prodigy(list(t.values()), weight_decay=0.05, decouple=False)]
+    )
+    cases["prodigy_optax"] = run_optax_matrix(optax.contrib.prodigy())
+    return cases
+
+
+def matrix_main() -> None:
+    from importlib.metadata import version
+
+    import prodigyopt  # noqa: F401
+    import schedulefree  # noqa: F401
+
+    data: dict[str, np.ndarray] = {}
+    for k in MATRIX_SHAPES:
+        data[f"problem/params0/{k}"] = MATRIX_PARAMS0[k]
+        data[f"problem/scale/{k}"] = MATRIX_SCALE[k]
+        data[f"problem/centre/{k}"] = MATRIX_CENTRE[k]
+    first = matrix_gradient({k: np.zeros(s) for k, s in MATRIX_SHAPES.items()}, 0)
+    for k in MATRIX_SHAPES:  # gradient at 0 of update 0: 0.1 * noise - A * C
+        data[f"problem/noise0/{k}"] = (first[k] + MATRIX_SCALE[k] * MATRIX_CENTRE[k]) / 0.1
+    data["problem/kept"] = np.array(MATRIX_KEPT, dtype=np.int64)
+    for name, record in matrix_cases().items():
+        for key, value in record.items():
+            data[f"{name}/{key}"] = np.asarray(value, dtype=np.float64)
+        print(f"{name:28s} final v[:2] = {record.get('v', record['W_tall'])[-1].ravel()[:2]}")
+    data["versions"] = np.array(
+        f"torch {torch.__version__}, jax {jax.__version__}, optax {optax.__version__}, "
+        f"schedulefree {version('schedulefree')}, prodigyopt {version('prodigyopt')}, "
+        f"numpy {np.__version__}, python {sys.version.split()[0]}"
+    )
+    np.savez_compressed(MATRIX_OUTPUT, **data)
+    print(f"wrote {MATRIX_OUTPUT} ({MATRIX_OUTPUT.stat().st_size} bytes, {len(data)} arrays)")
+
+
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] == ["--only", "matrix"]:
+        matrix_main()
+    elif sys.argv[1:]:
+        sys.exit(f"usage: {sys.argv[0]} [--only matrix]")
+    else:
+        main()

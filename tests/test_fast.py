@@ -134,10 +134,41 @@ def test_supports(optimizer, supported):
     assert supports(optimizer) is supported
 
 
+#: registry names run by NumPy (BLAS for the matrix products), never compiled: the
+#: compiled backend falls back to NumPy for them, saying why (issue 13)
+NUMPY_ONLY = {"adafactor", "lamb", "lars", "muon", "prodigy", "sf_sgd", "sf_adamw"}
+
+
 def test_every_registered_optimizer_has_a_kernel():
     from descend.registry import NAMES, make_optimizer
 
-    assert all(supports(make_optimizer(name, 0.01)) for name in NAMES)
+    assert all(supports(make_optimizer(name, 0.01)) for name in set(NAMES) - NUMPY_ONLY)
+
+
+@pytest.mark.parametrize("name", sorted(NUMPY_ONLY))
+def test_rules_without_a_kernel_fall_back_and_flat_refuses(name):
+    import numpy as np
+
+    from descend import training
+    from descend.batching import MiniBatches
+    from descend.gradients import NetworkGradients
+    from descend.registry import NAMES, make_optimizer
+
+    if name not in NAMES:
+        pytest.skip(f"{name} is not in this build's registry yet")
+    opt = make_optimizer(name, 0.01)
+    params = {"W1": np.ones((2, 2)), "b1": np.zeros((2, 1))}
+    X, Y = np.ones((2, 4)), np.ones((1, 4))
+    backend, why = training.select_backend(
+        "auto", params, opt, MiniBatches(X, Y, 2, seed=0), NetworkGradients()
+    )
+    assert backend == "numpy" and "no compiled kernel" in why
+    with pytest.raises(ValueError, match="cannot run"):
+        training.select_backend(
+            "numba", params, opt, MiniBatches(X, Y, 2, seed=0), NetworkGradients()
+        )
+    with pytest.raises(ValueError):
+        FlatOptimizer(opt, params)
 
 
 def test_rule_codes_match_the_kernels():

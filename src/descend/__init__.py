@@ -14,19 +14,39 @@ imported when a data set, the estimator, a figure or a fast path is asked for:
 from typing import Any
 
 from . import schedules
-from .optim import GD, AdaGrad, Adam, AdamW, Momentum, Optimizer, RMSProp
+from .optim import (
+    GD,
+    Adadelta,
+    AdaGrad,
+    Adam,
+    Adamax,
+    AdamW,
+    Lion,
+    Momentum,
+    NAdam,
+    NAdamW,
+    Optimizer,
+    RAdam,
+    RMSProp,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
     "GD",
     "AdaGrad",
+    "Adadelta",
     "Adam",
     "AdamW",
+    "Adamax",
     "Checkpoint",
+    "Lion",
     "MLPClassifier",
     "Momentum",
+    "NAdam",
+    "NAdamW",
     "Optimizer",
+    "RAdam",
     "RMSProp",
     "__version__",
     "check",

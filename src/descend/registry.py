@@ -38,7 +38,59 @@ DEFAULT_RATES: dict[str, float] = {
     "adagrad": 0.01,
 }
 
-NAMES: tuple[str, ...] = tuple(n for n, (cls, _) in _TABLE.items() if hasattr(optim, cls))
+# -- the modern pack (issue 13): matrix, Schedule-Free and learning-rate-free rules --
+_TABLE.update(
+    {
+        "adafactor": ("Adafactor", {}),
+        "lamb": ("LAMB", {}),
+        "lars": ("LARS", {}),
+        "sf_sgd": ("ScheduleFreeSGD", {}),
+        "sf_adamw": ("ScheduleFreeAdamW", {}),
+        "prodigy": ("Prodigy", {}),
+    }
+)
+DEFAULT_RATES.update(
+    {
+        "adafactor": 0.01,
+        "lamb": 0.01,
+        "lars": 1.0,
+        "sf_sgd": 0.1,
+        "sf_adamw": 0.0025,
+        "prodigy": 1.0,  # learning-rate-free: 1 lets its estimate d set the step
+        "muon": 0.001,  # Muon's step matched to AdamW's RMS: AdamW's rate serves both
+    }
+)
+_PARTITION_OPTIONS = ("clip_norm", "clip_value", "on_nonfinite")
+
+
+def _is_hidden_weight(name: str, w: Any) -> bool:
+    return name.startswith("W") and getattr(w, "ndim", 0) == 2
+
+
+def _muon(learning_rate: Any, **options: Any) -> Optimizer:
+    """Muon for the 2-D weights ``W*``, AdamW for the rest, one learning rate for both.
+
+    Muon's step is scaled to AdamW's RMS (``consistent_rms=0.2``, Moonshot's recipe),
+    so the same rate and weight decay (0.01) suit both groups. Clipping and
+    ``on_nonfinite`` apply to the whole partition; other options go to Muon.
+    """
+    outer = {k: options.pop(k) for k in _PARTITION_OPTIONS if k in options}
+    muon = optim.Muon(learning_rate, **{"consistent_rms": 0.2, "weight_decay": 0.01, **options})
+    return optim.Partition(
+        {
+            "muon": (_is_hidden_weight, muon),
+            "adamw": (lambda name, w: not _is_hidden_weight(name, w), optim.AdamW(learning_rate)),
+        },
+        **outer,
+    )
+
+
+#: names built by a function (several rules) rather than by one class
+_BUILDERS = {"muon": _muon}
+
+NAMES: tuple[str, ...] = tuple(n for n, (cls, _) in _TABLE.items() if hasattr(optim, cls)) + tuple(
+    _BUILDERS
+)
 
 
 def make_optimizer(name: str, learning_rate: Any, **options: Any) -> Optimizer:
@@ -48,5 +100,7 @@ def make_optimizer(name: str, learning_rate: Any, **options: Any) -> Optimizer:
     """
     if name not in NAMES:
         raise ValueError(f"unknown optimizer {name!r} (expected one of: {', '.join(NAMES)})")
+    if name in _BUILDERS:
+        return _BUILDERS[name](learning_rate, **options)
     cls, fixed = _TABLE[name]
     return getattr(optim, cls)(learning_rate, **fixed, **options)

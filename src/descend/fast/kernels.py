@@ -27,6 +27,8 @@ import math
 import numba
 import numpy as np
 
+from ..optim.nadam import NEGLIGIBLE
+
 _OPTS = {"cache": True, "nogil": True, "error_model": "numpy", "boundscheck": False}
 
 # rule codes shared with the Python side
@@ -108,10 +110,13 @@ def _finite_par(g):
 # -- fused update rules; scalars typed like the buffers ---------------------------------------
 
 # Rule codes and option flags. The table from optimizer classes to these is
-# descend.fast.rules; ``hp`` (float64) holds beta, beta1, beta2, epsilon, weight_decay.
+# descend.fast.rules; ``hp`` (float64) holds beta, beta1, beta2, epsilon, weight_decay,
+# momentum_decay (NAdam's ψ) and threshold (RAdam's).
 GD, MOMENTUM, ADAM, RMSPROP, ADAGRAD = 0, 1, 2, 3, 4
+NADAM, RADAM, ADAMAX, ADADELTA, LION = 5, 6, 7, 8, 9  # the element-wise rules of #13
 NESTEROV, AMSGRAD, EPS_INSIDE, EPS_HAT, DECOUPLED = 1, 2, 4, 8, 16
-HP_SIZE = 5
+CONSTANT_MU = 32  # NAdam without Dozat's momentum schedule (Optax's form)
+HP_SIZE = 7
 
 # Each rule is an ``inline="always"`` kernel whose loop is a ``prange``: inlined into
 # :func:`apply` it runs serially, inlined into :func:`apply_par` (``parallel=True``) it
@@ -207,8 +212,12 @@ def _adam(w, g, v, s, s_max, sc, flags, clip, use_clip, scale, use_scale):
 
 
 @numba.njit(inline="always")
-def _rms(w, g, s, lr, beta, one_minus_beta, eps, average, clip, use_clip, scale, use_scale):
-    """RMSProp (``average``: ``s = βs + (1-β)g²``) or AdaGrad (``s = s + g²``)."""
+def _rms(w, g, s, lr, beta, one_minus_beta, eps, average, inside, clip, use_clip, scale,
+         use_scale):  # fmt: skip
+    """RMSProp (``average``: ``s = βs + (1-β)g²``) or AdaGrad (``s = s + g²``).
+
+    ``inside``: ε inside the root (RMSProp's ``epsilon_inside_sqrt``).
+    """
     for i in numba.prange(w.size):
         x = _clipped(g[i], clip, use_clip, scale, use_scale)
         if average:
@@ -216,7 +225,182 @@ def _rms(w, g, s, lr, beta, one_minus_beta, eps, average, clip, use_clip, scale,
         else:
             si = s[i] + x * x
         s[i] = si
-        w[i] = w[i] - lr * x / (np.sqrt(si) + eps)
+        if inside:
+            w[i] = w[i] - lr * x / np.sqrt(si + eps)
+        else:
+            w[i] = w[i] - lr * x / (np.sqrt(si) + eps)
+
+
+# -- the element-wise rules of the modern pack (#13): NAdam, RAdam, Adamax, Adadelta, Lion --
+# Per-step scalars are computed from t and lr as the NumPy reference computes them (same
+# operations in the same order); ``sc`` rounds them to the buffers' dtype once.
+
+
+@numba.njit(inline="always")
+def _nadam_step_sizes(t, lr, beta1, psi, constant):
+    """``descend.optim.nadam.nadam_step_sizes``, operation for operation: ``(c_g, c_m)``.
+
+    The product of Dozat's momentum schedule depends on ``t`` only, so it is
+    recomputed (at most about 400 multiplications for β1 = 0.9, none once
+    ``beta1**t < NEGLIGIBLE``) instead of being kept in the state.
+    """
+    if constant:
+        mu = beta1
+        mu_next = beta1
+        product = math.pow(beta1, np.float64(t))
+        product_next = math.pow(beta1, np.float64(t + 1))
+    else:
+        mu = beta1 * (1.0 - 0.5 * math.pow(0.96, t * psi))
+        mu_next = beta1 * (1.0 - 0.5 * math.pow(0.96, (t + 1) * psi))
+        product = 1.0
+        if math.pow(beta1, np.float64(t)) < NEGLIGIBLE:
+            product = 0.0
+        else:
+            for i in range(1, t + 1):
+                product *= beta1 * (1.0 - 0.5 * math.pow(0.96, i * psi))
+        product_next = product * mu_next
+    return lr * (1.0 - mu) / (1.0 - product), lr * mu_next / (1.0 - product_next)
+
+
+@numba.njit(inline="always")
+def _radam_rectification(t, beta2, threshold):
+    """``descend.optim.radam.radam_rectification``; -1 where it returns None (no rectification)."""
+    rho_inf = 2.0 / (1.0 - beta2) - 1.0
+    b2t = math.pow(beta2, np.float64(t))
+    rho_t = rho_inf - 2 * t * b2t / (1.0 - b2t)
+    if not rho_t > threshold:
+        return -1.0
+    return math.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
+
+
+@numba.njit(inline="always")
+def _decayed(x, wi, wd, decoupled, decay):
+    """Weight decay λ: ``(x + λw, w)`` coupled, ``(x, w(1-αλ))`` decoupled, ``(x, w)`` for λ = 0."""
+    if wd != 0:
+        if decoupled:
+            wi = wi * decay
+        else:
+            x = x + wd * wi
+    return x, wi
+
+
+@numba.njit(inline="always")
+def _nadam(w, g, v, s, sc, decoupled, clip, use_clip, scale, use_scale):
+    """NAdam; ``sc`` holds beta1, 1-beta1, beta2, 1-beta2, 1/c2, epsilon, λ, 1-αλ, c_g, c_m."""
+    beta1, omb1, beta2, omb2, inv_c2 = sc[3], sc[4], sc[5], sc[6], sc[7]
+    eps, wd, decay, c_g, c_m = sc[8], sc[9], sc[10], sc[11], sc[12]
+    for i in numba.prange(w.size):
+        x, wi = _decayed(_clipped(g[i], clip, use_clip, scale, use_scale), w[i], wd, decoupled,
+                         decay)  # fmt: skip
+        vi = beta1 * v[i] + omb1 * x
+        si = beta2 * s[i] + omb2 * (x * x)
+        v[i] = vi
+        s[i] = si
+        w[i] = wi - (c_g * x + c_m * vi) / (np.sqrt(si * inv_c2) + eps)
+
+
+@numba.njit(inline="always")
+def _radam(w, g, v, s, sc, mode, decoupled, clip, use_clip, scale, use_scale):
+    """RAdam; ``sc`` holds beta1, 1-beta1, beta2, 1-beta2, step, 1/c2, epsilon, λ, 1-αλ.
+
+    ``mode`` 0: not rectified, ``w -= step·v`` with step ``lr/c1``; 1: ε outside the
+    corrected root, step ``lr·r/c1``; 2: ε-hat, step ``lr·r·sqrt(c2)/c1``.
+    """
+    beta1, omb1, beta2, omb2, step = sc[3], sc[4], sc[5], sc[6], sc[7]
+    inv_c2, eps, wd, decay = sc[8], sc[9], sc[10], sc[11]
+    for i in numba.prange(w.size):
+        x, wi = _decayed(_clipped(g[i], clip, use_clip, scale, use_scale), w[i], wd, decoupled,
+                         decay)  # fmt: skip
+        vi = beta1 * v[i] + omb1 * x
+        si = beta2 * s[i] + omb2 * (x * x)
+        v[i] = vi
+        s[i] = si
+        if mode == 0:
+            w[i] = wi - step * vi
+        elif mode == 1:
+            w[i] = wi - step * vi / (np.sqrt(si * inv_c2) + eps)
+        else:
+            w[i] = wi - step * vi / (np.sqrt(si) + eps)
+
+
+@numba.njit(inline="always")
+def _adamax(w, g, v, u, sc, clip, use_clip, scale, use_scale):
+    """Adamax; ``sc`` holds beta1, 1-beta1, beta2, epsilon, λ (coupled), step ``lr/c1``."""
+    beta1, omb1, beta2, eps, wd, step = sc[3], sc[4], sc[5], sc[6], sc[7], sc[8]
+    for i in numba.prange(w.size):
+        x, wi = _decayed(_clipped(g[i], clip, use_clip, scale, use_scale), w[i], wd, False, wd)
+        vi = beta1 * v[i] + omb1 * x
+        ui = max(beta2 * u[i], abs(x) + eps)
+        v[i] = vi
+        u[i] = ui
+        w[i] = wi - step * vi / ui
+
+
+@numba.njit(inline="always")
+def _adadelta(w, g, s, d, sc, clip, use_clip, scale, use_scale):
+    """Adadelta; ``sc`` holds rho, 1-rho, epsilon, λ (coupled)."""
+    rho, omr, eps, wd, lr = sc[3], sc[4], sc[5], sc[6], sc[0]
+    for i in numba.prange(w.size):
+        x, wi = _decayed(_clipped(g[i], clip, use_clip, scale, use_scale), w[i], wd, False, wd)
+        si = rho * s[i] + omr * (x * x)
+        delta = np.sqrt(d[i] + eps) / np.sqrt(si + eps) * x
+        s[i] = si
+        d[i] = rho * d[i] + omr * (delta * delta)
+        w[i] = wi - lr * delta
+
+
+@numba.njit(inline="always")
+def _lion(w, g, v, sc, clip, use_clip, scale, use_scale):
+    """Lion; ``sc`` holds beta1, 1-beta1, beta2, 1-beta2, λ, 1-αλ (decoupled)."""
+    beta1, omb1, beta2, omb2, wd, decay, lr = sc[3], sc[4], sc[5], sc[6], sc[7], sc[8], sc[0]
+    for i in numba.prange(w.size):
+        x = _clipped(g[i], clip, use_clip, scale, use_scale)
+        c = beta1 * v[i] + omb1 * x
+        wi = w[i]
+        if wd != 0:
+            wi = wi * decay
+        w[i] = wi - lr * np.sign(c)
+        v[i] = beta2 * v[i] + omb2 * x
+
+
+def _apply_elementwise(code, flags, P, G, S1, S2, hp, sc, t, lr, use_clip, use_scale):
+    """The rules of #13 for :func:`_apply_impl` (``sc[0:3]``: lr, clip, scale already set)."""
+    beta1, beta2, eps, wd = hp[1], hp[2], hp[3], hp[4]
+    decoupled = (flags & DECOUPLED) != 0
+    if code == NADAM:
+        c_g, c_m = _nadam_step_sizes(t, lr, beta1, hp[5], (flags & CONSTANT_MU) != 0)
+        sc[3], sc[4], sc[5], sc[6] = beta1, 1.0 - beta1, beta2, 1.0 - beta2
+        sc[7] = 1.0 / (1.0 - math.pow(beta2, np.float64(t)))
+        sc[8], sc[9], sc[10], sc[11], sc[12] = eps, wd, 1.0 - lr * wd, c_g, c_m
+        _nadam(P, G, S1, S2, sc, decoupled, sc[1], use_clip, sc[2], use_scale)
+    elif code == RADAM:
+        c1 = 1.0 - math.pow(beta1, np.float64(t))
+        c2 = 1.0 - math.pow(beta2, np.float64(t))
+        r = _radam_rectification(t, beta2, hp[6])
+        mode = 0 if r < 0 else (2 if (flags & EPS_HAT) != 0 else 1)
+        sc[3], sc[4], sc[5], sc[6] = beta1, 1.0 - beta1, beta2, 1.0 - beta2
+        if mode == 0:
+            sc[7] = lr / c1
+        elif mode == 1:
+            sc[7] = lr * r / c1
+        else:
+            sc[7] = lr * r * math.sqrt(c2) / c1
+        sc[8], sc[9], sc[10], sc[11] = 1.0 / c2, eps, wd, 1.0 - lr * wd
+        _radam(P, G, S1, S2, sc, mode, decoupled, sc[1], use_clip, sc[2], use_scale)
+    elif code == ADAMAX:
+        sc[3], sc[4], sc[5], sc[6], sc[7] = beta1, 1.0 - beta1, beta2, eps, wd
+        sc[8] = lr / (1.0 - math.pow(beta1, np.float64(t)))
+        _adamax(P, G, S1, S2, sc, sc[1], use_clip, sc[2], use_scale)
+    elif code == ADADELTA:
+        sc[3], sc[4], sc[5], sc[6] = hp[0], 1.0 - hp[0], eps, wd
+        _adadelta(P, G, S1, S2, sc, sc[1], use_clip, sc[2], use_scale)
+    else:  # LION
+        sc[3], sc[4], sc[5], sc[6], sc[7] = beta1, 1.0 - beta1, beta2, 1.0 - beta2, wd
+        sc[8] = 1.0 - lr * wd
+        _lion(P, G, S1, sc, sc[1], use_clip, sc[2], use_scale)
+
+
+_apply_elementwise_inline = numba.njit(inline="always")(_apply_elementwise)
 
 
 def _apply_impl(code, flags, P, G, S1, S2, S3, hp, sc, t, lr, clip, use_clip, scale, use_scale):
@@ -252,12 +436,14 @@ def _apply_impl(code, flags, P, G, S1, S2, S3, hp, sc, t, lr, clip, use_clip, sc
         sc[10] = hp[4]
         sc[11] = 1.0 - lr * hp[4]
         _adam(P, G, S1, S2, S3, sc, flags, sc[1], use_clip, sc[2], use_scale)
+    elif code >= NADAM and code <= LION:
+        _apply_elementwise_inline(code, flags, P, G, S1, S2, hp, sc, t, lr, use_clip, use_scale)
     else:
         sc[3] = hp[0]
         sc[4] = 1.0 - hp[0]
         sc[5] = hp[3]
-        _rms(P, G, S1, sc[0], sc[3], sc[4], sc[5], code == RMSPROP, sc[1], use_clip, sc[2],
-             use_scale)  # fmt: skip
+        _rms(P, G, S1, sc[0], sc[3], sc[4], sc[5], code == RMSPROP, (flags & EPS_INSIDE) != 0,
+             sc[1], use_clip, sc[2], use_scale)  # fmt: skip
 
 
 apply = numba.njit(**_OPTS)(_apply_impl)
@@ -353,15 +539,21 @@ def legacy_permutation(m: int, seed: int) -> np.ndarray:
 
 
 __all__ = [
+    "ADADELTA",
     "ADAGRAD",
     "ADAM",
+    "ADAMAX",
     "AMSGRAD",
+    "CONSTANT_MU",
     "DECOUPLED",
     "EPS_HAT",
     "EPS_INSIDE",
     "GD",
+    "LION",
     "MOMENTUM",
+    "NADAM",
     "NESTEROV",
+    "RADAM",
     "RMSPROP",
     "all_finite",
     "apply",

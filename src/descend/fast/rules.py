@@ -15,14 +15,30 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..optim import GD, AdaGrad, Adam, AdamW, Momentum, Optimizer, RMSProp
+from ..optim import (
+    GD,
+    Adadelta,
+    AdaGrad,
+    Adam,
+    Adamax,
+    AdamW,
+    Lion,
+    Momentum,
+    NAdam,
+    NAdamW,
+    Optimizer,
+    RAdam,
+    RMSProp,
+)
 
 __all__ = ["RULES", "CompiledRule", "compile_rule", "supports"]
 
 # the codes and flags of descend.fast.kernels (kept equal by tests/test_fast.py,
 # so that this table needs no numba)
 GD_CODE, MOMENTUM_CODE, ADAM_CODE, RMSPROP_CODE, ADAGRAD_CODE = 0, 1, 2, 3, 4
+NADAM_CODE, RADAM_CODE, ADAMAX_CODE, ADADELTA_CODE, LION_CODE = 5, 6, 7, 8, 9
 NESTEROV, AMSGRAD, EPS_INSIDE, EPS_HAT, DECOUPLED = 1, 2, 4, 8, 16
+CONSTANT_MU = 32
 
 
 @dataclass(frozen=True)
@@ -31,12 +47,17 @@ class CompiledRule:
 
     code: int
     flags: int
-    #: float64 ``[beta, beta1, beta2, epsilon, weight_decay]`` (unused entries 0)
+    #: float64 ``[beta, beta1, beta2, epsilon, weight_decay, momentum_decay, threshold]``
+    #: (unused entries 0; kernels.HP_SIZE long)
     hyper: np.ndarray
 
 
-def _hyper(beta=0.0, beta1=0.0, beta2=0.0, epsilon=0.0, weight_decay=0.0) -> np.ndarray:
-    return np.array([beta, beta1, beta2, epsilon, weight_decay], dtype=np.float64)
+def _hyper(
+    beta=0.0, beta1=0.0, beta2=0.0, epsilon=0.0, weight_decay=0.0, momentum_decay=0.0,
+    threshold=0.0,
+) -> np.ndarray:  # fmt: skip
+    values = [beta, beta1, beta2, epsilon, weight_decay, momentum_decay, threshold]
+    return np.array(values, dtype=np.float64)
 
 
 def _gd(opt: GD) -> CompiledRule:
@@ -61,11 +82,57 @@ def _adam(opt: Adam) -> CompiledRule:
 
 
 def _rmsprop(opt: RMSProp) -> CompiledRule:
-    return CompiledRule(RMSPROP_CODE, 0, _hyper(beta=opt.beta, epsilon=opt.epsilon))
+    flags = EPS_INSIDE if opt.epsilon_inside_sqrt else 0
+    return CompiledRule(RMSPROP_CODE, flags, _hyper(beta=opt.beta, epsilon=opt.epsilon))
 
 
 def _adagrad(opt: AdaGrad) -> CompiledRule:
     return CompiledRule(ADAGRAD_CODE, 0, _hyper(epsilon=opt.epsilon))
+
+
+# -- the element-wise rules of #13 -------------------------------------------------
+
+
+def _nadam(opt: NAdam) -> CompiledRule:
+    constant = opt.momentum_decay is None
+    flags = (DECOUPLED if opt._decoupled else 0) | (CONSTANT_MU if constant else 0)
+    hyper = _hyper(
+        beta1=opt.beta1,
+        beta2=opt.beta2,
+        epsilon=opt.epsilon,
+        weight_decay=opt.weight_decay,
+        momentum_decay=0.0 if constant else opt.momentum_decay,
+    )
+    return CompiledRule(NADAM_CODE, flags, hyper)
+
+
+def _radam(opt: RAdam) -> CompiledRule:
+    flags = (DECOUPLED if opt.decoupled_weight_decay else 0) | (EPS_HAT if opt.epsilon_hat else 0)
+    hyper = _hyper(
+        beta1=opt.beta1,
+        beta2=opt.beta2,
+        epsilon=opt.epsilon,
+        weight_decay=opt.weight_decay,
+        threshold=opt.threshold,
+    )
+    return CompiledRule(RADAM_CODE, flags, hyper)
+
+
+def _adamax(opt: Adamax) -> CompiledRule:
+    hyper = _hyper(
+        beta1=opt.beta1, beta2=opt.beta2, epsilon=opt.epsilon, weight_decay=opt.weight_decay
+    )
+    return CompiledRule(ADAMAX_CODE, 0, hyper)
+
+
+def _adadelta(opt: Adadelta) -> CompiledRule:
+    hyper = _hyper(beta=opt.rho, epsilon=opt.epsilon, weight_decay=opt.weight_decay)
+    return CompiledRule(ADADELTA_CODE, 0, hyper)
+
+
+def _lion(opt: Lion) -> CompiledRule:
+    hyper = _hyper(beta1=opt.beta1, beta2=opt.beta2, weight_decay=opt.weight_decay)
+    return CompiledRule(LION_CODE, 0, hyper)
 
 
 #: optimizer class (exactly: a subclass may change the rule) -> its kernel's settings
@@ -76,6 +143,12 @@ RULES: dict[type, Callable[[Optimizer], CompiledRule]] = {
     AdamW: _adam,
     RMSProp: _rmsprop,
     AdaGrad: _adagrad,
+    NAdam: _nadam,
+    NAdamW: _nadam,
+    RAdam: _radam,
+    Adamax: _adamax,
+    Adadelta: _adadelta,
+    Lion: _lion,
 }
 
 

@@ -1,27 +1,43 @@
 """Update rules on name-keyed dicts of NumPy arrays (NumPy only)."""
 
+from .adadelta import Adadelta, adadelta_update
 from .adam import Adam, AdamW, adam_update
+from .adamax import Adamax, adamax_update
 from .adaptive import AdaGrad, RMSProp, adagrad_update, rmsprop_update
 from .base import Optimizer, Params, State, clip_by_global_norm, clip_by_value
+from .lion import Lion, lion_update
+from .nadam import NAdam, NAdamW, nadam_update
+from .radam import RAdam, radam_update
 from .sgd import GD, Momentum, gd_update, momentum_update
 from .state import state_from_flat, state_to_flat
 
 __all__ = [
     "GD",
     "AdaGrad",
+    "Adadelta",
     "Adam",
     "AdamW",
+    "Adamax",
+    "Lion",
     "Momentum",
+    "NAdam",
+    "NAdamW",
     "Optimizer",
     "Params",
+    "RAdam",
     "RMSProp",
     "State",
+    "adadelta_update",
     "adagrad_update",
     "adam_update",
+    "adamax_update",
     "clip_by_global_norm",
     "clip_by_value",
     "gd_update",
+    "lion_update",
     "momentum_update",
+    "nadam_update",
+    "radam_update",
     "rmsprop_update",
     "state_from_flat",
     "state_to_flat",

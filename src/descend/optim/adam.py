@@ -6,8 +6,9 @@ import numpy as np
 
 from .base import LearningRate, Optimizer
 from .checks import check_bool, check_positive, check_range
+from .presets import check_torch_flags, refuse, unpack_betas
 
-__all__ = ["Adam", "AdamW", "adam_update", "bias_corrected"]
+__all__ = ["Adam", "AdamW", "adam_optax", "adam_update", "bias_corrected"]
 
 
 def bias_corrected(moment: np.ndarray, beta: float, t: int) -> np.ndarray:
@@ -256,6 +257,89 @@ class Adam(Optimizer):
             **options,
         )
 
+    @classmethod
+    def torch(
+        cls,
+        lr: LearningRate = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0,
+        *,
+        amsgrad: bool = False,
+        foreach: bool | None = None,
+        maximize: bool = False,
+        capturable: bool = False,
+        differentiable: bool = False,
+        fused: bool | None = None,
+        decoupled_weight_decay: bool = False,
+        **options,
+    ) -> Adam:
+        """The equivalent of ``torch.optim.Adam(params, **same arguments)`` (PyTorch 2.13).
+
+        Returns ``Adam(lr, *betas, eps, weight_decay=..., amsgrad=...)``, or
+        :class:`AdamW` with ``decoupled_weight_decay=True`` (PyTorch's ``AdamW``
+        is that same rule). ``foreach``, ``capturable``, ``differentiable`` and
+        ``fused`` change how PyTorch computes, not what: they are accepted and
+        ignored; ``maximize=True`` is refused.
+
+        Examples
+        --------
+        >>> Adam.torch(lr=0.01, betas=(0.8, 0.99), amsgrad=True).slots
+        ('v', 's', 's_max')
+        """
+        del foreach, capturable, differentiable, fused  # how PyTorch computes, not what
+        return _adam_torch(
+            f"{cls.__name__}.torch",
+            lr,
+            betas,
+            eps,
+            weight_decay,
+            amsgrad=amsgrad,
+            maximize=maximize,
+            decoupled=decoupled_weight_decay,
+            **options,
+        )
+
+    @classmethod
+    def optax(
+        cls,
+        learning_rate: LearningRate,
+        b1: float = 0.9,
+        b2: float = 0.999,
+        eps: float = 1e-8,
+        eps_root: float = 0.0,
+        *,
+        mu_dtype: object = None,
+        nesterov: bool = False,
+        **options,
+    ) -> Optimizer:
+        r"""The equivalent of ``optax.adam(learning_rate, **same arguments)`` (Optax 0.2.8).
+
+        Optax divides by :math:`\sqrt{\hat s + \varepsilon_{root}} + \varepsilon`;
+        descend puts ε in one place, so one of ``eps`` and ``eps_root`` must be
+        0: ``eps_root=ε, eps=0`` gives ``Adam(..., epsilon=ε,
+        epsilon_inside_sqrt=True)``. ``nesterov=True`` (``optax.nadam``) gives
+        :class:`~descend.optim.NAdam` with ``momentum_decay=None``.
+        ``mu_dtype`` must be ``None`` (descend keeps ``v`` in the parameters'
+        dtype).
+
+        Examples
+        --------
+        >>> Adam.optax(0.05, eps=0.0, eps_root=1e-3).epsilon_inside_sqrt
+        True
+        """
+        return adam_optax(
+            f"{cls.__name__}.optax",
+            learning_rate,
+            b1,
+            b2,
+            eps,
+            eps_root,
+            mu_dtype=mu_dtype,
+            nesterov=nesterov,
+            **options,
+        )
+
 
 class AdamW(Adam):
     r"""Adam with decoupled weight decay (Loshchilov & Hutter, 2019), as PyTorch ``AdamW``.
@@ -309,3 +393,128 @@ class AdamW(Adam):
             weight_decay=weight_decay,
             **options,
         )
+
+    @classmethod
+    def torch(
+        cls,
+        lr: LearningRate = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 1e-2,
+        *,
+        amsgrad: bool = False,
+        maximize: bool = False,
+        foreach: bool | None = None,
+        capturable: bool = False,
+        differentiable: bool = False,
+        fused: bool | None = None,
+        **options,
+    ) -> Adam:
+        """The equivalent of ``torch.optim.AdamW(params, **same arguments)`` (PyTorch 2.13).
+
+        Examples
+        --------
+        >>> AdamW.torch().weight_decay
+        0.01
+        """
+        del foreach, capturable, differentiable, fused  # how PyTorch computes, not what
+        return _adam_torch(
+            f"{cls.__name__}.torch",
+            lr,
+            betas,
+            eps,
+            weight_decay,
+            amsgrad=amsgrad,
+            maximize=maximize,
+            decoupled=True,
+            **options,
+        )
+
+    @classmethod
+    def optax(
+        cls,
+        learning_rate: LearningRate,
+        b1: float = 0.9,
+        b2: float = 0.999,
+        eps: float = 1e-8,
+        eps_root: float = 0.0,
+        *,
+        mu_dtype: object = None,
+        weight_decay: float = 1e-4,
+        mask: object = None,
+        nesterov: bool = False,
+        **options,
+    ) -> Optimizer:
+        """The equivalent of ``optax.adamw(learning_rate, **same arguments)`` (Optax 0.2.8).
+
+        As :meth:`Adam.optax`, with the decoupled ``weight_decay`` (Optax's default
+        1e-4); ``nesterov=True`` (``optax.nadamw``) gives
+        :class:`~descend.optim.NAdamW`. ``mask`` (decay only some arrays) must be
+        ``None``.
+
+        Examples
+        --------
+        >>> AdamW.optax(0.05, weight_decay=0.1).weight_decay
+        0.1
+        """
+        preset = f"{cls.__name__}.optax"
+        refuse(preset, "mask", mask, None, "every array is decayed alike")
+        return adam_optax(
+            preset,
+            learning_rate,
+            b1,
+            b2,
+            eps,
+            eps_root,
+            mu_dtype=mu_dtype,
+            nesterov=nesterov,
+            weight_decay=weight_decay,
+            **options,
+        )
+
+
+def _adam_torch(preset, lr, betas, eps, weight_decay, *, amsgrad, maximize, decoupled, **options):
+    """``torch.optim.Adam``/``AdamW``'s arguments -> :class:`Adam` or :class:`AdamW`."""
+    check_torch_flags(preset, maximize=maximize)
+    beta1, beta2 = unpack_betas(preset, betas)
+    rule = AdamW if decoupled else Adam
+    return rule(lr, beta1, beta2, eps, amsgrad=amsgrad, weight_decay=weight_decay, **options)
+
+
+def adam_optax(
+    preset: str,
+    learning_rate: LearningRate,
+    b1: float,
+    b2: float,
+    eps: float,
+    eps_root: float,
+    *,
+    mu_dtype: object,
+    nesterov: bool,
+    weight_decay: float | None = None,
+    **options,
+) -> Optimizer:
+    """``optax.adam``/``adamw``/``nadam``/``nadamw``'s arguments -> the descend rule.
+
+    ``weight_decay=None`` is ``adam`` (no decay), a number ``adamw`` (decoupled);
+    ``nesterov`` chooses :class:`~descend.optim.NAdam`/``NAdamW`` without a
+    momentum schedule (Optax's Nesterov form). See :meth:`Adam.optax`.
+    """
+    from .nadam import NAdam, NAdamW
+
+    refuse(preset, "mu_dtype", mu_dtype, None, "v is kept in the parameters' dtype")
+    inside = False
+    if eps_root:
+        refuse(
+            preset, "eps", eps, 0.0,
+            "descend puts ε either outside the root (eps) or inside it (eps_root), not both",
+        )  # fmt: skip
+        if nesterov:
+            refuse(preset, "eps_root", eps_root, 0.0, "NAdam adds ε outside the root only")
+        eps, inside = eps_root, True
+    decay = {} if weight_decay is None else {"weight_decay": weight_decay}
+    if nesterov:
+        rule = NAdam if weight_decay is None else NAdamW
+        return rule(learning_rate, b1, b2, eps, momentum_decay=None, **decay, **options)
+    rule = Adam if weight_decay is None else AdamW
+    return rule(learning_rate, b1, b2, eps, epsilon_inside_sqrt=inside, **decay, **options)

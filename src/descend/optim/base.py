@@ -15,6 +15,18 @@ it was given. A step that raises has therefore changed nothing.
 Each rule is written once, as a kernel on single arrays (``update``); the base
 class lifts it over the dict, after the gradient preprocessing that all rules
 share (non-finite guard, then clipping).
+
+Two extensions serve the rules whose state is not "one array shaped like each
+parameter per slot" (Adafactor, Prodigy, Schedule-Free):
+
+- :meth:`Optimizer.slot_shape` gives a slot's shape from its parameter (the
+  parameter's own shape by default), and :meth:`Optimizer.init_slot` its first
+  value (zeros by default; a copy of the parameter for Schedule-Free's ``z``);
+- ``scalars`` names numbers that belong to the whole step, not to one array
+  (Prodigy's ``d``, Schedule-Free's ``weight_sum``). They live in
+  ``state["scalars"]`` (a dict of Python floats), present only when the rule has
+  scalars, and are saved as ``"scalars/<name>"``. A rule with scalars overrides
+  :meth:`Optimizer.apply`, which sees the whole dict at once.
 """
 
 from __future__ import annotations
@@ -92,6 +104,9 @@ class Optimizer:
     #: rules; an instance may override it when an option adds a slot
     #: (``Adam(amsgrad=True)`` keeps ``s_max``).
     slots: tuple[str, ...] = ()
+    #: Names of the state's scalars (``state["scalars"][name]``, a float); most
+    #: rules have none, and then the state has no ``"scalars"`` key.
+    scalars: tuple[str, ...] = ()
 
     def __init__(
         self,
@@ -117,6 +132,31 @@ class Optimizer:
         """Apply the rule to one array; return ``(new_w, *new_slots)``."""
         raise NotImplementedError
 
+    def slot_shape(self, slot: str, w: np.ndarray) -> tuple[int, ...]:
+        """The shape of ``slot`` for the parameter ``w``: ``w.shape`` by default."""
+        return w.shape
+
+    def _shapes(self) -> Callable[[str, np.ndarray], tuple[int, ...]] | None:
+        """``slot_shape`` if this rule overrides it, else ``None`` (slots shaped like params)."""
+        return None if type(self).slot_shape is Optimizer.slot_shape else self.slot_shape
+
+    def init_slot(self, slot: str, w: np.ndarray) -> np.ndarray:
+        """The first value of ``slot`` for the parameter ``w``: zeros of :meth:`slot_shape`."""
+        return np.zeros(self.slot_shape(slot, w), dtype=w.dtype)
+
+    def init_scalars(self) -> dict[str, float]:
+        """The first values of :attr:`scalars` (0.0 each unless a rule says otherwise)."""
+        return dict.fromkeys(self.scalars, 0.0)
+
+    def eval_params(self, params: Mapping[str, np.ndarray], state: State) -> Params:
+        """The parameters to evaluate (accuracy, validation loss, predictions) at.
+
+        The parameters themselves for every rule that trains and evaluates at the
+        same point, i.e. all but Schedule-Free, which takes its gradients at one
+        sequence and evaluates at another. ``params`` are returned as they are.
+        """
+        return params  # type: ignore[return-value]
+
     # -- the public protocol -------------------------------------------------
     def init(self, params: Mapping[str, np.ndarray]) -> State:
         """Return the initial state for ``params``: ``t = 0`` and zero-filled slots."""
@@ -126,7 +166,9 @@ class Optimizer:
             raise ValueError(f"params[{bad!r}] holds NaN or inf")
         state: State = {"t": 0, "skipped": 0}
         for slot in self.slots:
-            state[slot] = {k: np.zeros_like(w) for k, w in params.items()}
+            state[slot] = {k: self.init_slot(slot, w) for k, w in params.items()}
+        if self.scalars:
+            state["scalars"] = self.init_scalars()
         return state
 
     def rate(self, t: int) -> float:
@@ -159,7 +201,7 @@ class Optimizer:
         """
         check_params(params)
         check_grads(grads, params)
-        t = check_slots(state, params, self.slots)
+        t = check_slots(state, params, self.slots, self._shapes(), self.scalars)
         bad = first_nonfinite(grads)
         if bad is not None:
             if self.on_nonfinite == "raise":
@@ -170,26 +212,15 @@ class Optimizer:
             grads = clip_by_value(grads, self.clip_value)
         if self.clip_norm is not None:
             grads = clip_by_global_norm(grads, self.clip_norm)
-        new_params: Params = {}
-        new_slots: dict[str, Params] = {slot: {} for slot in self.slots}
         with np.errstate(over="ignore", invalid="ignore"):  # overflow is checked below
-            results = {
-                key: self.update(
-                    w,
-                    grads[key].astype(w.dtype, copy=False),
-                    *(state[slot][key] for slot in self.slots),
-                    t=t + 1,
-                    learning_rate=learning_rate,
-                )
-                for key, w in params.items()
-            }
-        for key, out in results.items():
-            new_params[key] = out[0]
-            for slot, value in zip(self.slots, out[1:], strict=True):
-                new_slots[slot][key] = value
-        overflow = first_nonfinite(new_params) or next(
-            (f"{slot}/{k}" for slot in self.slots if (k := first_nonfinite(new_slots[slot]))),
-            None,
+            new_params, new_slots, new_scalars = self.apply(params, grads, state, t, learning_rate)
+        overflow = (
+            first_nonfinite(new_params)
+            or next(
+                (f"{slot}/{k}" for slot in self.slots if (k := first_nonfinite(new_slots[slot]))),
+                None,
+            )
+            or next((f"scalars/{k}" for k, v in new_scalars.items() if not math.isfinite(v)), None)
         )
         if overflow is not None:  # finite inputs, non-finite result: the arithmetic overflowed
             if self.on_nonfinite == "raise":
@@ -198,7 +229,52 @@ class Optimizer:
                     f"(learning rate {learning_rate:g}); nothing was changed"
                 )
             return dict(params), {**state, "skipped": state["skipped"] + 1}
-        return new_params, {"t": t + 1, "skipped": state["skipped"], **new_slots}
+        new_state = {"t": t + 1, "skipped": state["skipped"], **new_slots}
+        if self.scalars:
+            new_state["scalars"] = new_scalars
+        return new_params, new_state
+
+    def apply(
+        self,
+        params: Mapping[str, np.ndarray],
+        grads: Mapping[str, np.ndarray],
+        state: State,
+        t: int,
+        learning_rate: float,
+    ) -> tuple[Params, dict[str, Params], dict[str, float]]:
+        """The rule on the whole dict, after the checks and clipping of :meth:`step`.
+
+        Returns ``(new_params, new_slots, new_scalars)``; ``t`` is the number of
+        updates already applied. By default :meth:`lift` runs :meth:`update` on
+        each array; rules that need the whole dict (global sums, scalars)
+        override this.
+        """
+        new_params, new_slots = self.lift(params, grads, state, t + 1, learning_rate=learning_rate)
+        return new_params, new_slots, dict(state.get("scalars", {}))
+
+    def lift(
+        self,
+        params: Mapping[str, np.ndarray],
+        grads: Mapping[str, np.ndarray],
+        state: State,
+        t: int,
+        **hyper: Any,
+    ) -> tuple[Params, dict[str, Params]]:
+        """Run ``update(w, g, *slots, t=t, **hyper)`` on each array (``g`` in ``w``'s dtype)."""
+        new_params: Params = {}
+        new_slots: dict[str, Params] = {slot: {} for slot in self.slots}
+        for key, w in params.items():
+            out = self.update(
+                w,
+                grads[key].astype(w.dtype, copy=False),
+                *(state[slot][key] for slot in self.slots),
+                t=t,
+                **hyper,
+            )
+            new_params[key] = out[0]
+            for slot, value in zip(self.slots, out[1:], strict=True):
+                new_slots[slot][key] = value
+        return new_params, new_slots
 
     # -- checkpoints of the state ---------------------------------------------
     def state_dict(self, state: State) -> dict[str, np.ndarray]:
@@ -206,7 +282,7 @@ class Optimizer:
 
         Keys are ``"kind"``, ``"t"``, ``"skipped"`` and ``"<slot>/<param name>"``.
         """
-        return state_to_flat(state, self.kind, self.slots)
+        return state_to_flat(state, self.kind, self.slots, self.scalars)
 
     def load_state_dict(
         self, params: Mapping[str, np.ndarray], flat: Mapping[str, np.ndarray]
@@ -216,7 +292,9 @@ class Optimizer:
         Raises ``ValueError`` naming the key for a missing or extra key, a wrong
         shape, or a state written by another optimizer kind.
         """
-        return state_from_flat(flat, params, self.kind, self.slots)
+        return state_from_flat(
+            flat, params, self.kind, self.slots, shape=self._shapes(), scalars=self.scalars
+        )
 
     def __repr__(self) -> str:
         fields = ", ".join(

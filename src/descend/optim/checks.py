@@ -146,11 +146,20 @@ def check_grads(grads: Any, params: Mapping[str, np.ndarray], what: str = "grads
             )
 
 
-def check_slots(state: Any, params: Mapping[str, np.ndarray], slots: tuple[str, ...]) -> int:
+def check_slots(
+    state: Any,
+    params: Mapping[str, np.ndarray],
+    slots: tuple[str, ...],
+    shape: Callable[[str, np.ndarray], tuple[int, ...]] | None = None,
+    scalars: tuple[str, ...] = (),
+) -> int:
     """Check an optimizer state against ``params``; return its update count ``t``.
 
     A state is a dict with an int ``"t"`` (updates applied), an int ``"skipped"``,
-    and for each slot name a dict of arrays keyed and shaped like ``params``.
+    and for each slot name a dict of arrays keyed like ``params`` and shaped like
+    them, or as ``shape(slot, param)`` says when given (Adafactor's factored
+    rows and columns). A rule with ``scalars`` also has ``"scalars"``: a dict of
+    exactly those names to finite floats.
     """
     if not isinstance(state, Mapping):
         raise TypeError(f"state must be the dict returned by init(), got {type(state).__name__}")
@@ -158,7 +167,7 @@ def check_slots(state: Any, params: Mapping[str, np.ndarray], slots: tuple[str, 
         value = state.get(key)
         if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
             raise ValueError(f"state[{key!r}] must be an int >= 0, got {value!r}")
-    expected = {"t", "skipped", *slots}
+    expected = {"t", "skipped", *slots, *(("scalars",) if scalars else ())}
     if set(state) != expected:
         unexpected = sorted(set(state) - expected)
         absent = sorted(expected - set(state))
@@ -168,8 +177,44 @@ def check_slots(state: Any, params: Mapping[str, np.ndarray], slots: tuple[str, 
             + (f"unexpected {unexpected}" if unexpected else "")
         )
     for slot in slots:
-        check_grads(state[slot], params, what=f"state[{slot!r}]")
+        if shape is None:
+            check_grads(state[slot], params, what=f"state[{slot!r}]")
+        else:
+            _check_slot_shapes(state[slot], params, slot, shape)
+    if scalars:
+        values = state["scalars"]
+        if not isinstance(values, Mapping) or set(values) != set(scalars):
+            found = sorted(values) if isinstance(values, Mapping) else type(values).__name__
+            raise ValueError(f"state['scalars'] must hold exactly {list(scalars)}, got {found}")
+        for name in scalars:
+            value = values[name]
+            if isinstance(value, bool) or not isinstance(value, numbers.Real):
+                raise ValueError(f"state['scalars'][{name!r}] must be a float, got {value!r}")
     return int(state["t"])
+
+
+def _check_slot_shapes(arrays: Any, params: Mapping[str, np.ndarray], slot: str, shape) -> None:
+    """``check_grads`` for a slot whose arrays have the shapes ``shape(slot, w)``."""
+    what = f"state[{slot!r}]"
+    if not isinstance(arrays, Mapping):
+        raise TypeError(
+            f"{what} must be a dict of arrays keyed by name, got {type(arrays).__name__}"
+        )
+    missing = [k for k in params if k not in arrays]
+    if missing:
+        raise ValueError(f"{what} is missing key {missing[0]!r} (present in params)")
+    extra = [k for k in arrays if k not in params]
+    if extra:
+        raise ValueError(f"{what} has key {extra[0]!r}, which params does not have")
+    for key, w in params.items():
+        value = arrays[key]
+        if not isinstance(value, np.ndarray) or value.dtype.kind != "f":
+            raise TypeError(f"{what}[{key!r}] must be a floating numpy.ndarray, got {value!r}")
+        if value.shape != tuple(shape(slot, w)):
+            raise ValueError(
+                f"{what}[{key!r}] has shape {value.shape}, but this optimizer keeps shape "
+                f"{tuple(shape(slot, w))} for params[{key!r}] of shape {w.shape}"
+            )
 
 
 def first_nonfinite(arrays: Mapping[str, np.ndarray]) -> str | None:

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-
 import numpy as np
 
 from .base import LearningRate, Optimizer
 from .checks import check_bool, check_positive, check_range
+from .presets import check_torch_flags, refuse, scaled_rate
 
 __all__ = ["GD", "Momentum", "gd_update", "momentum_update"]
+
+_NO_DECAY = "descend's GD and Momentum have no weight decay (add λW to the gradient)"
+_SAME_DTYPE = "the trace is kept in the parameters' dtype"
 
 
 def gd_update(w: np.ndarray, g: np.ndarray, learning_rate: float) -> np.ndarray:
@@ -60,17 +61,6 @@ def momentum_update(
     return w - learning_rate * v, v
 
 
-@dataclass(frozen=True)
-class _ScaledRate:
-    """The schedule ``n -> factor * schedule(n)`` (used by :meth:`Momentum.torch`)."""
-
-    schedule: Callable[[int], float]
-    factor: float
-
-    def __call__(self, n: int) -> float:
-        return self.factor * self.schedule(n)
-
-
 class GD(Optimizer):
     r"""Plain gradient descent: :math:`W \leftarrow W - \alpha\, dW`.
 
@@ -98,6 +88,70 @@ class GD(Optimizer):
 
     def update(self, w, g, *, t, learning_rate):
         return (gd_update(w, g, learning_rate),)
+
+    @classmethod
+    def torch(
+        cls,
+        lr: LearningRate = 1e-3,
+        momentum: float = 0,
+        dampening: float = 0,
+        weight_decay: float = 0,
+        *,
+        nesterov: bool = False,
+        maximize: bool = False,
+        foreach: bool | None = None,
+        differentiable: bool = False,
+        fused: bool | None = None,
+        **options,
+    ) -> GD:
+        """The equivalent of ``torch.optim.SGD(params, **same arguments)`` without momentum.
+
+        Returns ``GD(lr)``. PyTorch 2.13's arguments and defaults; ``momentum``
+        must be 0 (use :meth:`Momentum.torch`), and so must ``weight_decay``
+        (descend's GD has no decay: add ``λW`` to the gradient, e.g. with
+        :class:`descend.gradients.L2Penalty`). ``dampening`` does nothing without
+        momentum, as in PyTorch. ``foreach``, ``differentiable`` and ``fused``
+        are accepted and ignored; ``maximize=True`` is refused.
+
+        Examples
+        --------
+        >>> GD.torch(lr=0.1)
+        GD(learning_rate=0.1, on_nonfinite='raise')
+        """
+        del foreach, differentiable, fused, dampening  # no effect on GD's steps
+        preset = f"{cls.__name__}.torch"
+        check_torch_flags(preset, maximize=maximize)
+        refuse(preset, "momentum", momentum, 0, "GD has no momentum: use Momentum.torch")
+        refuse(preset, "nesterov", nesterov, False, "GD has no momentum: use Momentum.torch")
+        refuse(preset, "weight_decay", weight_decay, 0, _NO_DECAY)
+        return cls(lr, **options)
+
+    @classmethod
+    def optax(
+        cls,
+        learning_rate: LearningRate,
+        momentum: float | None = None,
+        *,
+        nesterov: bool = False,
+        accumulator_dtype: object = None,
+        **options,
+    ) -> GD:
+        """The equivalent of ``optax.sgd(learning_rate, **same arguments)`` without momentum.
+
+        Returns ``GD(learning_rate)``; ``momentum`` must be ``None`` or 0 (use
+        :meth:`Momentum.optax`). ``accumulator_dtype`` (the trace's dtype) is
+        accepted and ignored: without momentum there is no trace.
+
+        Examples
+        --------
+        >>> GD.optax(0.1).learning_rate
+        0.1
+        """
+        del accumulator_dtype  # no trace without momentum
+        preset = f"{cls.__name__}.optax"
+        refuse(preset, "momentum", momentum or None, None, "GD has no momentum: use Momentum.optax")
+        refuse(preset, "nesterov", nesterov, False, "GD has no momentum: use Momentum.optax")
+        return cls(learning_rate, **options)
 
 
 class Momentum(Optimizer):
@@ -157,26 +211,76 @@ class Momentum(Optimizer):
 
     @classmethod
     def torch(
-        cls, lr: LearningRate, momentum: float, *, nesterov: bool = False, **options
+        cls,
+        lr: LearningRate = 1e-3,
+        momentum: float = 0,
+        *,
+        dampening: float = 0,
+        weight_decay: float = 0,
+        nesterov: bool = False,
+        maximize: bool = False,
+        foreach: bool | None = None,
+        differentiable: bool = False,
+        fused: bool | None = None,
+        **options,
     ) -> Momentum:
-        """The equivalent of PyTorch ``SGD(lr, momentum, dampening=0, nesterov=...)``.
+        """The equivalent of ``torch.optim.SGD(params, **same arguments)`` (PyTorch 2.13).
 
         Returns ``Momentum(lr / (1 - momentum), beta=momentum, nesterov=nesterov)``.
         PyTorch's trace ``b = βb + dW`` is ``v / (1-β)``, so the two take the same
         steps, also under a schedule (``lr`` may be a callable of the update
-        count; it is scaled by ``1 / (1 - momentum)``).
+        count; it is scaled by ``1 / (1 - momentum)``). ``momentum=0`` gives
+        plain gradient descent (β = 0). ``dampening`` must be 0 (PyTorch stores
+        its first gradient undamped, which no average does) and so must
+        ``weight_decay`` (add ``λW`` to the gradient instead, e.g. with
+        :class:`descend.gradients.L2Penalty`). ``foreach``, ``differentiable``
+        and ``fused`` are accepted and ignored; ``maximize=True`` is refused.
 
         Examples
         --------
         >>> Momentum.torch(lr=0.01, momentum=0.9)
         Momentum(learning_rate=0.10000000000000002, on_nonfinite='raise', beta=0.9, nesterov=False)
         """
+        del foreach, differentiable, fused  # how PyTorch computes, not what
+        preset = f"{cls.__name__}.torch"
+        check_torch_flags(preset, maximize=maximize)
+        refuse(preset, "dampening", dampening, 0, "PyTorch's first buffer is undamped")
+        refuse(preset, "weight_decay", weight_decay, 0, _NO_DECAY)
         beta = check_range("momentum", momentum, 0.0, 1.0)
-        factor = 1.0 / (1.0 - beta)
-        if callable(lr):
-            rate: LearningRate = _ScaledRate(lr, factor)
-        else:
-            rate = check_positive("lr", lr) * factor
+        if nesterov and beta == 0:
+            raise ValueError(f"{preset}: Nesterov momentum requires a momentum (got 0)")
+        return cls(
+            scaled_rate("lr", lr, 1.0 / (1.0 - beta)), beta=beta, nesterov=nesterov, **options
+        )
+
+    @classmethod
+    def optax(
+        cls,
+        learning_rate: LearningRate,
+        momentum: float | None = None,
+        *,
+        nesterov: bool = False,
+        accumulator_dtype: object = None,
+        **options,
+    ) -> Momentum:
+        """The equivalent of ``optax.sgd(learning_rate, **same arguments)`` (Optax 0.2.8).
+
+        Optax's ``trace`` is PyTorch's (``b = μb + dW``, Nesterov
+        ``dW + μb``), so this is :meth:`torch` with ``lr = learning_rate``:
+        ``Momentum(learning_rate / (1 - momentum), beta=momentum, nesterov=...)``.
+        ``momentum=None`` gives β = 0 (plain gradient descent).
+        ``accumulator_dtype`` must be ``None`` (the trace is kept in the
+        parameters' dtype).
+
+        Examples
+        --------
+        >>> Momentum.optax(0.01, momentum=0.9).beta
+        0.9
+        """
+        preset = f"{cls.__name__}.optax"
+        refuse(preset, "accumulator_dtype", accumulator_dtype, None, _SAME_DTYPE)
+        beta = 0.0 if momentum is None else check_range("momentum", momentum, 0.0, 1.0)
+        rate = scaled_rate("learning_rate", learning_rate, 1.0 / (1.0 - beta))
         return cls(rate, beta=beta, nesterov=nesterov, **options)
 
     @classmethod

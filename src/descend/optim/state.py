@@ -7,6 +7,8 @@ arrays), so it saves with ``np.savez`` and loads with ``allow_pickle=False``::
     "t"          0-d int64, updates applied
     "skipped"    0-d int64, steps skipped for non-finite gradients
     "v/W1"       the slot ``v`` of parameter ``W1``, and so on for each slot
+    "scalars/d"  0-d float64, a scalar of the state (only rules with scalars:
+                 Prodigy, Schedule-Free)
 
 A key is split at its *first* ``/``: slot names never contain one, so parameter
 names may. Loading checks everything against the parameters and the optimizer
@@ -28,8 +30,9 @@ and names the first offending key; it never guesses.
 
 from __future__ import annotations
 
+import math
 import numbers
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -48,7 +51,7 @@ def _count(name: str, value: Any) -> int:
 
 
 def state_to_flat(
-    state: Mapping[str, Any], kind: str, slots: tuple[str, ...]
+    state: Mapping[str, Any], kind: str, slots: tuple[str, ...], scalars: tuple[str, ...] = ()
 ) -> dict[str, np.ndarray]:
     """Flatten a state into ``{"kind", "t", "skipped", "<slot>/<name>": array}``.
 
@@ -58,7 +61,7 @@ def state_to_flat(
     """
     if not isinstance(state, Mapping):
         raise TypeError(f"state must be the dict returned by init(), got {type(state).__name__}")
-    expected = {*_COUNTS, *slots}
+    expected = {*_COUNTS, *slots, *(("scalars",) if scalars else ())}
     for key in sorted(expected ^ set(state)):
         where = "is missing" if key in expected else "has unexpected"
         raise ValueError(f"state {where} key {key!r} for a {kind!r} optimizer")
@@ -74,6 +77,10 @@ def state_to_flat(
             raise ValueError(f"state[{slot!r}] has keys {list(arrays)}, expected {names}")
         for name, array in arrays.items():
             flat[f"{slot}/{name}"] = np.array(array, copy=True)
+    for name in scalars:
+        if name not in state["scalars"]:
+            raise ValueError(f"state['scalars'] is missing {name!r} for a {kind!r} optimizer")
+        flat[f"scalars/{name}"] = np.array(float(state["scalars"][name]), dtype=np.float64)
     return flat
 
 
@@ -82,10 +89,14 @@ def state_from_flat(
     params: Mapping[str, np.ndarray],
     kind: str,
     slots: tuple[str, ...],
+    *,
+    shape: Callable[[str, np.ndarray], tuple[int, ...]] | None = None,
+    scalars: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """Rebuild a state from :func:`state_to_flat`'s output, checked against ``params``.
 
-    Slot arrays come back as copies in the dtype of their parameter.
+    Slot arrays come back as copies in the dtype of their parameter, shaped
+    like it or as ``shape(slot, param)`` says; ``scalars`` come back as floats.
 
     Raises
     ------
@@ -106,7 +117,12 @@ def state_from_flat(
             f"state_dict key 'kind' is {saved_kind.tolist()!r}: it was written by another "
             f"optimizer kind, but this optimizer is {kind!r}"
         )
-    expected = ["kind", *_COUNTS, *(f"{slot}/{name}" for slot in slots for name in params)]
+    expected = [
+        "kind",
+        *_COUNTS,
+        *(f"{slot}/{name}" for slot in slots for name in params),
+        *(f"scalars/{name}" for name in scalars),
+    ]
     missing = [key for key in expected if key not in flat]
     if missing:
         raise ValueError(
@@ -132,11 +148,26 @@ def state_from_flat(
             value = flat[key]
             if not isinstance(value, np.ndarray) or value.dtype.kind != "f":
                 raise ValueError(f"state_dict key {key!r} must be a floating array, got {value!r}")
-            if value.shape != w.shape:
+            if shape is None and value.shape != w.shape:
                 raise ValueError(
                     f"state_dict key {key!r} has shape {value.shape}, "
                     f"but params[{name!r}] has shape {w.shape}"
                 )
+            if shape is not None and value.shape != tuple(shape(slot, w)):
+                raise ValueError(
+                    f"state_dict key {key!r} has shape {value.shape}, but this optimizer "
+                    f"keeps shape {tuple(shape(slot, w))} for params[{name!r}] of shape {w.shape}"
+                )
             arrays[name] = value.astype(w.dtype, copy=True)
         state[slot] = arrays
+    if scalars:
+        state["scalars"] = {}
+        for name in scalars:
+            key = f"scalars/{name}"
+            value = np.asarray(flat[key])
+            if value.shape != () or value.dtype.kind != "f" or not math.isfinite(value.item()):
+                raise ValueError(
+                    f"state_dict key {key!r} must be a finite 0-d float, got {value!r}"
+                )
+            state["scalars"][name] = float(value.item())
     return state
