@@ -6,7 +6,9 @@ from .adamax import Adamax, adamax_update
 from .adaptive import AdaGrad, RMSProp, adagrad_update, rmsprop_update
 from .base import Optimizer, Params, State, clip_by_global_norm, clip_by_value
 from .lion import Lion, lion_update
+from .muon import Muon, newton_schulz
 from .nadam import NAdam, NAdamW, nadam_update
+from .partition import Partition
 from .radam import RAdam, radam_update
 from .sgd import GD, Momentum, gd_update, momentum_update
 from .state import state_from_flat, state_to_flat
@@ -20,10 +22,12 @@ __all__ = [
     "Adamax",
     "Lion",
     "Momentum",
+    "Muon",
     "NAdam",
     "NAdamW",
     "Optimizer",
     "Params",
+    "Partition",
     "RAdam",
     "RMSProp",
     "State",
@@ -37,6 +41,7 @@ __all__ = [
     "lion_update",
     "momentum_update",
     "nadam_update",
+    "newton_schulz",
     "radam_update",
     "rmsprop_update",
     "state_from_flat",
