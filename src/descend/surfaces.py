@@ -14,7 +14,17 @@ import numpy as np
 
 from .optim.base import Optimizer
 
-__all__ = ["SURFACES", "Surface", "get_surface", "logistic", "quadratic", "rosenbrock", "run_path"]
+__all__ = [
+    "SURFACES",
+    "Surface",
+    "camel",
+    "get_surface",
+    "logistic",
+    "quadratic",
+    "rosenbrock",
+    "run_path",
+    "saddle",
+]
 
 
 @dataclass(frozen=True)
@@ -156,10 +166,95 @@ def logistic() -> Surface:
     )
 
 
+def saddle() -> Surface:
+    r"""A saddle between two valleys: :math:`f = \tfrac12 x^2 + \tfrac14 y^4 - \tfrac12 y^2`.
+
+    The origin is a saddle point (curvature +1 along x, -1 along y); the minima
+    are (0, 1) and (0, -1), where f = -1/4. A start just off the line y = 0
+    shows how long each optimizer lingers near the saddle before it escapes;
+    a start on y = 0 never leaves it, since the gradient has no y component there.
+    """
+
+    def loss(p, batch=None):
+        x, y = p
+        return float(0.5 * x * x + 0.25 * y**4 - 0.5 * y * y)
+
+    def grad(p, batch=None):
+        x, y = p
+        return np.array([x, y**3 - y])
+
+    return Surface(
+        name="saddle",
+        title="A saddle at (0, 0) between two minima",
+        loss=loss,
+        grad=grad,
+        start=(-2.5, 0.01),
+        minimum=(0.0, 1.0),
+        extent=(-3.0, 3.0, -1.8, 1.8),
+        learning_rates={
+            "gd": 0.1,
+            "momentum": 0.1,
+            "nesterov": 0.1,
+            "adam": 0.05,
+            "amsgrad": 0.05,
+            "adamw": 0.05,
+            "rmsprop": 0.02,
+            "adagrad": 0.5,
+        },
+        steps=150,
+    )
+
+
+def camel() -> Surface:
+    r"""The six-hump camel function, non-convex with six minima of three heights.
+
+    .. math::
+
+        f = \left(4 - 2.1 x^2 + \tfrac13 x^4\right) x^2 + x y + (4 y^2 - 4) y^2
+
+    Global minima at :math:`\pm(0.0898, -0.7127)` with f = -1.0316; local
+    minima at :math:`\pm(-1.7036, 0.7961)` (f = -0.2155) and
+    :math:`\pm(1.6071, 0.5687)` (f = 2.1043). Which one an optimizer reaches
+    depends on the start, the rule and the rate. ``minimum`` is the first
+    global one, found by Newton's method.
+    """
+
+    def loss(p, batch=None):
+        x, y = p
+        return float((4 - 2.1 * x * x + x**4 / 3) * x * x + x * y + (4 * y * y - 4) * y * y)
+
+    def grad(p, batch=None):
+        x, y = p
+        return np.array([8 * x - 8.4 * x**3 + 2 * x**5 + y, x - 8 * y + 16 * y**3])
+
+    return Surface(
+        name="camel",
+        title="Six-hump camel: six minima, two of them global",
+        loss=loss,
+        grad=grad,
+        start=(-2.0, -1.0),
+        minimum=(0.08984201310031807, -0.7126564030207396),
+        extent=(-2.2, 2.2, -1.2, 1.2),
+        learning_rates={
+            "gd": 0.02,
+            "momentum": 0.02,
+            "nesterov": 0.02,
+            "adam": 0.05,
+            "amsgrad": 0.05,
+            "adamw": 0.05,
+            "rmsprop": 0.01,
+            "adagrad": 0.3,
+        },
+        steps=200,
+    )
+
+
 SURFACES: dict[str, Callable[[], Surface]] = {
     "quadratic": quadratic,
     "rosenbrock": rosenbrock,
     "logistic": logistic,
+    "saddle": saddle,
+    "camel": camel,
 }
 
 

@@ -10,6 +10,7 @@ from .muon import Muon, newton_schulz
 from .nadam import NAdam, NAdamW, nadam_update
 from .partition import Partition
 from .radam import RAdam, radam_update
+from .schedule_free import ScheduleFreeAdamW, ScheduleFreeSGD
 from .sgd import GD, Momentum, gd_update, momentum_update
 from .state import state_from_flat, state_to_flat
 
@@ -30,6 +31,8 @@ __all__ = [
     "Partition",
     "RAdam",
     "RMSProp",
+    "ScheduleFreeAdamW",
+    "ScheduleFreeSGD",
     "State",
     "adadelta_update",
     "adagrad_update",
