@@ -123,6 +123,10 @@ RESUME_CASES = [
     ("adam", "numba", {}),
     ("adam", "numpy", {"early_stopping": True, "patience": 1, "l2": 0.001}),
     ("amsgrad", "numba", {"early_stopping": True, "patience": 1}),
+    # the modern pack (#13): NumPy-only rules, state with scalars, Partition
+    ("muon", "numpy", {}),
+    ("sf_sgd", "numpy", {"l2": 0.01}),
+    ("sf_adamw", "numpy", {"early_stopping": True, "patience": 1}),
 ]
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from descend.optim import AdamW, Muon, Partition
+from descend.optim import AdamW, Muon, Partition, ScheduleFreeAdamW, ScheduleFreeSGD
 
 REFERENCES = Path(__file__).parent / "data" / "references_matrix.npz"
 SEED, STEPS, TOL = 13, 100, 1e-10
@@ -136,6 +136,43 @@ CASES = [
         MATRICES,
         TOL,
     ),
+    ("sf_sgd_torch", lambda: ScheduleFreeSGD.torch(), NAMES, TOL),
+    ("sf_sgd_torch", lambda: ScheduleFreeSGD(), NAMES, TOL),
+    (
+        "sf_sgd_torch_custom",
+        lambda: ScheduleFreeSGD.torch(
+            lr=0.5, momentum=0.8, weight_decay=0.01, warmup_steps=10, r=0.5, weight_lr_power=1.5
+        ),
+        NAMES,
+        TOL,
+    ),
+    ("sf_adamw_torch", lambda: ScheduleFreeAdamW.torch(), NAMES, TOL),
+    ("sf_adamw_torch", lambda: ScheduleFreeAdamW(), NAMES, TOL),
+    (
+        "sf_adamw_torch_custom",
+        lambda: ScheduleFreeAdamW.torch(
+            lr=0.01, betas=(0.8, 0.99), eps=1e-6, weight_decay=0.05, warmup_steps=10, r=0.5,
+            weight_lr_power=1.0,
+        ),
+        NAMES,
+        TOL,
+    ),
+    ("sf_sgd_optax", lambda: ScheduleFreeSGD.optax(), NAMES, TOL),
+    (
+        "sf_sgd_optax_custom",
+        lambda: ScheduleFreeSGD.optax(0.5, b1=0.8, weight_decay=0.01, weight_lr_power=1.5),
+        NAMES,
+        TOL,
+    ),
+    ("sf_adamw_optax", lambda: ScheduleFreeAdamW.optax(), NAMES, TOL),
+    (
+        "sf_adamw_optax_custom",
+        lambda: ScheduleFreeAdamW.optax(
+            0.01, b1=0.8, b2=0.99, eps=1e-6, weight_decay=0.05, weight_lr_power=1.0
+        ),
+        NAMES,
+        TOL,
+    ),
 ]
 
 
@@ -164,8 +201,6 @@ def test_every_recorded_case_is_checked(ref):
 
 #: recorded, and checked once their rule lands (issue 13's order of work)
 PENDING: set[str] = {
-    "sf_sgd_torch", "sf_sgd_torch_custom", "sf_adamw_torch", "sf_adamw_torch_custom",
-    "sf_sgd_optax", "sf_sgd_optax_custom", "sf_adamw_optax", "sf_adamw_optax_custom",
     "lamb_optax", "lamb_optax_custom", "lars_optax", "lars_optax_custom",
     "adafactor_torch", "adafactor_torch_custom",
     "prodigy_torch", "prodigy_torch_custom", "prodigy_torch_coupled", "prodigy_optax",

@@ -30,6 +30,8 @@ from .optim import (
     Partition,
     RAdam,
     RMSProp,
+    ScheduleFreeAdamW,
+    ScheduleFreeSGD,
 )
 
 __version__ = "0.1.0"
@@ -52,6 +54,8 @@ __all__ = [
     "Partition",
     "RAdam",
     "RMSProp",
+    "ScheduleFreeAdamW",
+    "ScheduleFreeSGD",
     "__version__",
     "check",
     "load_checkpoint",

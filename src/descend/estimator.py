@@ -46,6 +46,16 @@ SOLVER_HYPERPARAMETERS: dict[str, dict[str, str]] = {
     "rmsprop": {"epsilon": "epsilon"},
     "adagrad": {"epsilon": "epsilon"},
 }
+# the modern pack (#13)
+SOLVER_HYPERPARAMETERS.update(
+    {
+        "sf_adamw": _ADAM_FAMILY,
+        "lamb": _ADAM_FAMILY,
+        "sf_sgd": {"momentum": "momentum"},
+        "lars": {"momentum": "momentum"},
+        "muon": {"momentum": "momentum"},
+    }
+)
 
 #: Names that mean another solver: scikit-learn's "sgd" is descend's "gd".
 SOLVER_ALIASES = {"sgd": "gd"}
@@ -146,7 +156,9 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         Number of features seen in ``fit``.
     params_ : dict
         The network in descend's layout: ``W1, b1, ..., WL, bL`` with
-        ``W_l.shape == (n_l, n_{l-1})``, ``b_l.shape == (n_l, 1)``.
+        ``W_l.shape == (n_l, n_{l-1})``, ``b_l.shape == (n_l, 1)``. For a
+        Schedule-Free solver these are the evaluation point (``x``); training
+        (``warm_start``, ``partial_fit``) continues from its own point.
     coefs_, intercepts_ : list of ndarray
         The same weights in scikit-learn's layout (``W_l.T`` and ``b_l`` flattened).
     loss_ : float
@@ -358,6 +370,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         self.n_layers_ = len(layer_units)
         self.params_ = _glorot_uniform(layer_units, self.activation, self._random_state, dtype)
         self._opt_state = None
+        self._train_params = self.params_
         self.t_ = 0
         self.loss_curve_ = []
         self._no_improvement_count = 0
@@ -389,7 +402,8 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         if first_pass:
             self._initialize(X.shape[1], X.dtype)
         else:
-            self.params_ = {k: w.astype(X.dtype, copy=False) for k, w in self.params_.items()}
+            train = getattr(self, "_train_params", self.params_)  # where training left off (#13)
+            self.params_ = {k: w.astype(X.dtype, copy=False) for k, w in train.items()}
             if self.early_stopping and self.validation_scores_ is None:
                 self.validation_scores_, self.best_validation_score_ = [], -np.inf
             if not self.early_stopping and self.best_loss_ is None:
@@ -397,15 +411,13 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
 
         optimizer = self._make_optimizer()
         state = self._opt_state
-        if state is None or set(state) != {"t", "skipped", *optimizer.slots}:
+        if state is None:
             state = optimizer.init(self.params_)
-        else:
-            state = {
-                k: {n: a.astype(X.dtype, copy=False) for n, a in v.items()}
-                if isinstance(v, dict)
-                else v
-                for k, v in state.items()
-            }
+        else:  # the kept state in X's dtype; a state of other slots starts afresh
+            try:
+                state = optimizer.load_state_dict(self.params_, optimizer.state_dict(state))
+            except (TypeError, ValueError):
+                state = optimizer.init(self.params_)
 
         if self.early_stopping:
             X_train, X_val, Y_train, y_val = self._early_stopping_split(X, Y, y)
@@ -426,6 +438,8 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
             batch_size = min(self.batch_size, n_samples)
 
         stopper = self._stopper(X_val, y_val)
+        # Schedule-Free scores and predicts at optimizer.eval_params (#13)
+        trainer, evaluation_point = training.evaluation_view(optimizer, state)
         order = [np.arange(n_samples)]
 
         def shuffle(_epoch: int) -> np.ndarray:  # each epoch reshuffles the last order, as sklearn
@@ -436,14 +450,14 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
             if self.verbose:
                 print(f"Iteration {len(self.loss_curve_) + 1}, loss = {loss:.8f}")
             self.loss_curve_.append(loss)
-            stop = stopper(_epoch, loss, params)
+            stop = stopper(_epoch, loss, evaluation_point(params))
             if self.verbose and self.early_stopping:
                 print(f"Validation score: {stopper.scores[-1]:f}")
             return stop
 
         self.params_, state, history = training.train(
             self.params_,
-            optimizer,
+            trainer,
             MiniBatches(X_train.T, Y_train, batch_size, shuffle=shuffle if self.shuffle else False),
             1 if incremental else self.max_iter,
             gradients=network_gradients(self.activation, l2=self.alpha),
@@ -452,6 +466,8 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
             backend=self.backend,
         )
         self._opt_state = state
+        self._train_params = self.params_  # warm_start and partial_fit continue from here
+        self.params_ = optimizer.eval_params(self.params_, state)
         self.backend_, self.backend_reason_ = history.backend, history.reason
         self.n_iter_ = len(history.costs)
         self.t_ += n_samples * self.n_iter_

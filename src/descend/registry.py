@@ -54,10 +54,10 @@ DEFAULT_RATES.update(
         "adafactor": 0.01,
         "lamb": 0.01,
         "lars": 1.0,
-        "sf_sgd": 0.1,
-        "sf_adamw": 0.0025,
+        "sf_sgd": 1.0,  # schedulefree's default
+        "sf_adamw": 0.01,
         "prodigy": 1.0,  # learning-rate-free: 1 lets its estimate d set the step
-        "muon": 0.001,  # Muon's step matched to AdamW's RMS: AdamW's rate serves both
+        "muon": 0.01,  # Muon's step matched to AdamW's RMS: one rate serves both groups
     }
 )
 _PARTITION_OPTIONS = ("clip_norm", "clip_value", "on_nonfinite")

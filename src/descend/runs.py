@@ -232,10 +232,14 @@ def run(
                 {k[len(prefix) :]: a for k, a in saved.extra.items() if k.startswith(prefix)}
             )
     resumed_from = epoch
+    # Schedule-Free evaluates elsewhere than it trains (#13): accuracies and early
+    # stopping see optimizer.eval_params(params, state), through the callback
+    trainer, evaluation_point = training.evaluation_view(optimizer, state)
     batches = MiniBatches(X_fit, Y_fit, check_batch_size(settings.batch_size), seed=settings.seed)
     gradients = network_gradients("relu", l2=settings.l2, comm=comm)
 
     def callback(e: int, cost: float, p: Params) -> bool:
+        p = evaluation_point(p)
         if on_epoch is not None:
             on_epoch(e, cost)
         return stopper is not None and stopper(e, cost, p)
@@ -248,7 +252,7 @@ def run(
         if checkpoint is not None and checkpoint_every is not None:
             chunk = min(chunk, checkpoint_every)
         params, state, history = training.train(
-            params, optimizer, batches, chunk, gradients=gradients, state=state,
+            params, trainer, batches, chunk, gradients=gradients, state=state,
             callback=callback, backend=backend, first_epoch=epoch,
         )  # fmt: skip
         costs.extend(history.costs)
@@ -263,6 +267,7 @@ def run(
                 settings=settings.as_dict(), extra=extra,
             )  # fmt: skip
     seconds = time.perf_counter() - start
+    params = evaluation_point(params)
     if stopper is not None and stopper.best_params is not None:
         params = stopper.best_params
     return RunResult(

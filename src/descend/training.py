@@ -24,6 +24,7 @@ overrides the argument; ``DESCEND_NO_FAST=1`` is ``DESCEND_BACKEND=numpy``.
 
 from __future__ import annotations
 
+import copy
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -35,7 +36,7 @@ from .gradients import GradientFunction, NetworkGradients
 from .optim.base import Optimizer, Params, State
 from .optim.checks import check_int
 
-__all__ = ["BACKENDS", "History", "MiniBatches", "select_backend", "train"]
+__all__ = ["BACKENDS", "History", "MiniBatches", "evaluation_view", "select_backend", "train"]
 
 Batches = Callable[[int], Iterable[tuple[np.ndarray, np.ndarray]]]
 #: ``callback(epoch, mean_cost, params) -> bool | None``; ``True`` stops training.
@@ -206,3 +207,31 @@ def train(
             history.stopped = epoch < first_epoch + epochs - 1
             break
     return engine.params(), engine.state(), history
+
+
+def evaluation_view(
+    optimizer: Optimizer, state: State
+) -> tuple[Optimizer, Callable[[Params], Params]]:
+    """``(optimizer to train with, evaluate)``: the point to evaluate at, inside a callback.
+
+    :func:`train`'s callback receives the parameters, not the optimizer state,
+    and most rules evaluate where they train: for them this returns
+    ``(optimizer, identity)`` and changes nothing (the compiled backend still
+    runs them). Schedule-Free takes its gradients at ``y`` and evaluates at
+    ``x``, which needs the state (:meth:`~descend.optim.Optimizer.eval_params`):
+    for such rules the optimizer returned is a copy that takes the same steps
+    and keeps the last state it returned, and ``evaluate(params)`` called from
+    the callback is ``optimizer.eval_params(params, that state)``. ``state`` is
+    the state training starts from.
+    """
+    if not optimizer.evaluates_elsewhere:
+        return optimizer, lambda params: params
+    last = {"state": state}
+    tap = copy.copy(optimizer)
+
+    def step(params, grads, state):
+        new_params, last["state"] = optimizer.step(params, grads, state)
+        return new_params, last["state"]
+
+    tap.step = step  # type: ignore[method-assign]  (the class, hence the backend, is unchanged)
+    return tap, lambda params: optimizer.eval_params(params, last["state"])

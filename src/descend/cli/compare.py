@@ -60,14 +60,15 @@ def _course_run(name: str, args: argparse.Namespace, bar) -> dict:
     X, Y = textbook.load_dataset()
     rate = args.learning_rate or 0.0007
     start = time.perf_counter()
-    params, _, history = training.train(
+    params, state, history = training.train(
         textbook.initialize_parameters([X.shape[0], 5, 2, 1]),
-        make_optimizer(name, rate),
+        (optimizer := make_optimizer(name, rate)),
         training.MiniBatches(X, Y, args.batch_size, seed=11, legacy=True),
         args.epochs or 5000,
         callback=lambda *_: bar.update(1) and None,  # update() returns True: never stop
         backend=args.backend,
     )
+    params = optimizer.eval_params(params, state)  # Schedule-Free: evaluate at x (#13)
     return {
         "optimizer": name,
         "learning_rate": rate,

@@ -148,6 +148,9 @@ class Optimizer:
         """The first values of :attr:`scalars` (0.0 each unless a rule says otherwise)."""
         return dict.fromkeys(self.scalars, 0.0)
 
+    #: Whether :meth:`eval_params` differs from the parameters (Schedule-Free).
+    evaluates_elsewhere: ClassVar[bool] = False
+
     def eval_params(self, params: Mapping[str, np.ndarray], state: State) -> Params:
         """The parameters to evaluate (accuracy, validation loss, predictions) at.
 

@@ -206,6 +206,10 @@ class Partition(Optimizer):
         new_state.update({label: result[1] for label, result in results.items()})
         return new_params, new_state
 
+    @property
+    def evaluates_elsewhere(self) -> bool:  # type: ignore[override]
+        return any(optimizer.evaluates_elsewhere for _, optimizer in self.groups.values())
+
     def eval_params(self, params: Mapping[str, np.ndarray], state: State) -> Params:
         """Each group's :meth:`~Optimizer.eval_params` on its own parameters."""
         labels = self.assign(params)
