@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from descend.optim import AdamW, Muon, Partition, ScheduleFreeAdamW, ScheduleFreeSGD
+from descend.optim import LAMB, LARS, AdamW, Muon, Partition, ScheduleFreeAdamW, ScheduleFreeSGD
 
 REFERENCES = Path(__file__).parent / "data" / "references_matrix.npz"
 SEED, STEPS, TOL = 13, 100, 1e-10
@@ -151,7 +151,12 @@ CASES = [
     (
         "sf_adamw_torch_custom",
         lambda: ScheduleFreeAdamW.torch(
-            lr=0.01, betas=(0.8, 0.99), eps=1e-6, weight_decay=0.05, warmup_steps=10, r=0.5,
+            lr=0.01,
+            betas=(0.8, 0.99),
+            eps=1e-6,
+            weight_decay=0.05,
+            warmup_steps=10,
+            r=0.5,
             weight_lr_power=1.0,
         ),
         NAMES,
@@ -165,6 +170,22 @@ CASES = [
         TOL,
     ),
     ("sf_adamw_optax", lambda: ScheduleFreeAdamW.optax(), NAMES, TOL),
+    ("lamb_optax", lambda: LAMB.optax(0.01), NAMES, TOL),
+    (
+        "lamb_optax_custom",
+        lambda: LAMB.optax(0.05, b1=0.8, b2=0.99, eps=1e-4, weight_decay=0.1),
+        NAMES,
+        TOL,
+    ),
+    ("lars_optax", lambda: LARS.optax(0.1), NAMES, TOL),
+    (
+        "lars_optax_custom",
+        lambda: LARS.optax(
+            0.5, weight_decay=0.01, trust_coefficient=0.01, eps=1e-6, momentum=0.8, nesterov=True
+        ),
+        NAMES,
+        TOL,
+    ),
     (
         "sf_adamw_optax_custom",
         lambda: ScheduleFreeAdamW.optax(
@@ -201,7 +222,6 @@ def test_every_recorded_case_is_checked(ref):
 
 #: recorded, and checked once their rule lands (issue 13's order of work)
 PENDING: set[str] = {
-    "lamb_optax", "lamb_optax_custom", "lars_optax", "lars_optax_custom",
     "adafactor_torch", "adafactor_torch_custom",
     "prodigy_torch", "prodigy_torch_custom", "prodigy_torch_coupled", "prodigy_optax",
 }  # fmt: skip

@@ -16,6 +16,8 @@ from typing import Any
 from . import schedules
 from .optim import (
     GD,
+    LAMB,
+    LARS,
     Adadelta,
     AdaGrad,
     Adam,
@@ -38,6 +40,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "GD",
+    "LAMB",
+    "LARS",
     "AdaGrad",
     "Adadelta",
     "Adam",

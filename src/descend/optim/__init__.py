@@ -13,9 +13,12 @@ from .radam import RAdam, radam_update
 from .schedule_free import ScheduleFreeAdamW, ScheduleFreeSGD
 from .sgd import GD, Momentum, gd_update, momentum_update
 from .state import state_from_flat, state_to_flat
+from .trust import LAMB, LARS, trust_ratio
 
 __all__ = [
     "GD",
+    "LAMB",
+    "LARS",
     "AdaGrad",
     "Adadelta",
     "Adam",
@@ -49,4 +52,5 @@ __all__ = [
     "rmsprop_update",
     "state_from_flat",
     "state_to_flat",
+    "trust_ratio",
 ]
