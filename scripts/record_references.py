@@ -584,10 +584,191 @@ def matrix_main() -> None:
     print(f"wrote {MATRIX_OUTPUT} ({MATRIX_OUTPUT.stat().st_size} bytes, {len(data)} arrays)")
 
 
+# == the modern optimizer pack: element-wise rules ===================================
+# (issue 13) ``--only elementwise`` writes tests/data/references_elementwise.npz and
+# nothing else: NAdam, NAdamW, RAdam, Adamax, Adadelta and Lion, each from PyTorch
+# and Optax with default and non-default settings (Lion from Optax and from the
+# paper authors' PyTorch code, since PyTorch has none), and the presets of the
+# older rules that references.npz does not cover. Recorded with torch 2.13.0+cpu,
+# jax 0.10.2, optax 0.2.8, NumPy 2.4.6, Python 3.11.7, all in float64.
+#
+# The problem is the matrix section's (``v`` (50,), ``W_tall`` (64, 32), ``W_wide``
+# (32, 64), ``matrix_gradient``), 100 updates, stored again as ``problem/...`` so
+# that the file stands alone. Each case ``<name>`` stores
+# ``<name>/v`` with shape (100, 50), the vector after every update, and
+# ``<name>/W_tall``, ``<name>/W_wide`` after the last; PyTorch cases also store the
+# vector's final state as ``<name>/state/<slot>/v`` (descend's slot names).
+ELEMENTWISE_OUTPUT = OUTPUT.with_name("references_elementwise.npz")
+ELEMENTWISE_SLOTS = {
+    "exp_avg": "v",
+    "exp_avg_sq": "s",
+    "exp_inf": "u",
+    "square_avg": "s",
+    "acc_delta": "d",
+    "sum": "s",
+}
+
+
+def _elementwise_record(out: dict[str, list]) -> dict[str, np.ndarray]:
+    return {"v": np.stack(out["v"]), "W_tall": out["W_tall"][-1], "W_wide": out["W_wide"][-1]}
+
+
+def run_torch_elementwise(make, *, scheduler=None):
+    """``make(list of tensors) -> optimizer``; 100 updates on the matrix problem."""
+    tensors = {k: torch.tensor(MATRIX_PARAMS0[k], requires_grad=True) for k in MATRIX_SHAPES}
+    opt = make(list(tensors.values()))
+    sched = scheduler(opt) if scheduler else None
+    out = {k: [] for k in tensors}
+    for n in range(MATRIX_STEPS):
+        grads = matrix_gradient({k: p.detach().numpy().copy() for k, p in tensors.items()}, n)
+        for k, p in tensors.items():
+            p.grad = torch.from_numpy(grads[k])
+        opt.step()
+        if sched is not None:
+            sched.step()
+        for k, p in tensors.items():
+            out[k].append(p.detach().numpy().copy())
+    record = _elementwise_record(out)
+    for name, value in opt.state[tensors["v"]].items():
+        if name in ELEMENTWISE_SLOTS:
+            record[f"state/{ELEMENTWISE_SLOTS[name]}/v"] = value.numpy().copy()
+    return record
+
+
+def run_optax_elementwise(tx):
+    params = {k: jnp.asarray(MATRIX_PARAMS0[k]) for k in MATRIX_SHAPES}
+    state = tx.init(params)
+    update = jax.jit(tx.update)
+    out = {k: [] for k in params}
+    for n in range(MATRIX_STEPS):
+        grads = matrix_gradient({k: np.asarray(w) for k, w in params.items()}, n)
+        updates, state = update({k: jnp.asarray(g) for k, g in grads.items()}, state, params)
+        params = optax.apply_updates(params, updates)
+        for k, w in params.items():
+            out[k].append(np.asarray(w))
+    return _elementwise_record(out)
+
+
+class PaperLion(torch.optim.Optimizer):
+    """Lion as the paper authors' PyTorch code steps it (google/automl, lion/lion_pytorch.py).
+
+    Per parameter: ``p *= 1 - lr*wd``; ``p -= lr * sign(beta1*m + (1-beta1)*g)``;
+    ``m = beta2*m + (1-beta2)*g``, with ``m`` (``exp_avg``) starting at zero.
+    """
+
+    def __init__(self, params, lr=1e-4, betas=(0.9, 0.99), weight_decay=0.0):
+        super().__init__(params, {"lr": lr, "betas": betas, "weight_decay": weight_decay})
+
+    @torch.no_grad()
+    def step(self):
+        for group in self.param_groups:
+            beta1, beta2 = group["betas"]
+            for p in group["params"]:
+                p.mul_(1 - group["lr"] * group["weight_decay"])
+                state = self.state[p]
+                if not state:
+                    state["exp_avg"] = torch.zeros_like(p)
+                m = state["exp_avg"]
+                direction = m * beta1 + p.grad * (1 - beta1)
+                p.add_(direction.sign_(), alpha=-group["lr"])
+                m.mul_(beta2).add_(p.grad, alpha=1 - beta2)
+
+
+def elementwise_cases():
+    o = torch.optim
+    single = {"foreach": False}  # the readable single-tensor path
+    step_lr = lambda opt: torch.optim.lr_scheduler.StepLR(opt, step_size=30, gamma=0.5)  # noqa: E731
+    torch_runs = {
+        "nadam_torch": lambda p: o.NAdam(p, **single),
+        # beta1 = 0.6: the momentum product falls below 2**-60 after update 81
+        "nadam_torch_custom": lambda p: o.NAdam(
+            p, lr=0.02, betas=(0.6, 0.99), eps=1e-6, weight_decay=0.1, momentum_decay=0.01,
+            **single,
+        ),
+        "nadamw_torch": lambda p: o.NAdam(
+            p, weight_decay=0.01, decoupled_weight_decay=True, **single
+        ),
+        "radam_torch": lambda p: o.RAdam(p, **single),
+        "radam_torch_custom": lambda p: o.RAdam(
+            p, lr=0.02, betas=(0.8, 0.99), eps=1e-6, weight_decay=0.1, **single
+        ),
+        "radam_torch_decoupled": lambda p: o.RAdam(
+            p, lr=0.02, weight_decay=0.1, decoupled_weight_decay=True, **single
+        ),
+        "adamax_torch": lambda p: o.Adamax(p, **single),
+        "adamax_torch_custom": lambda p: o.Adamax(
+            p, lr=0.02, betas=(0.8, 0.99), eps=1e-6, weight_decay=0.1, **single
+        ),
+        "adadelta_torch": lambda p: o.Adadelta(p, **single),
+        "adadelta_torch_custom": lambda p: o.Adadelta(
+            p, lr=0.5, rho=0.8, eps=1e-5, weight_decay=0.1, **single
+        ),
+        "adam_decoupled_torch": lambda p: o.Adam(
+            p, lr=0.02, weight_decay=0.1, decoupled_weight_decay=True, **single
+        ),
+        "adagrad_lr_decay_torch": lambda p: o.Adagrad(p, lr=0.1, lr_decay=0.01, **single),
+        "lion_paper": lambda p: PaperLion(p),
+        "lion_paper_custom": lambda p: PaperLion(
+            p, lr=0.003, betas=(0.8, 0.95), weight_decay=0.1
+        ),
+    }  # fmt: skip
+    cases = {name: run_torch_elementwise(make) for name, make in torch_runs.items()}
+    cases["nadamw_torch_custom"] = run_torch_elementwise(
+        lambda p: o.NAdam(
+            p, lr=0.02, betas=(0.8, 0.99), eps=1e-7, weight_decay=0.1, momentum_decay=0.002,
+            decoupled_weight_decay=True, **single,
+        ),
+        scheduler=step_lr,
+    )  # fmt: skip
+    optax_runs = {
+        "nadam_optax": optax.nadam(2e-3),
+        "nadam_optax_custom": optax.nadam(0.02, b1=0.6, b2=0.99, eps=1e-6),
+        "nadamw_optax": optax.nadamw(2e-3),
+        "nadamw_optax_custom": optax.nadamw(0.02, b1=0.8, b2=0.99, eps=1e-7, weight_decay=0.1),
+        "radam_optax": optax.radam(1e-3),
+        "radam_optax_custom": optax.radam(0.02, b1=0.8, b2=0.99, eps=1e-6, threshold=6.0),
+        "adamax_optax": optax.adamax(2e-3),
+        "adamax_optax_custom": optax.adamax(0.02, b1=0.8, b2=0.99, eps=1e-6),
+        "adadelta_optax": optax.adadelta(1.0),
+        "adadelta_optax_custom": optax.adadelta(0.5, rho=0.8, eps=1e-5, weight_decay=0.1),
+        "lion_optax": optax.lion(1e-4),
+        "lion_optax_custom": optax.lion(0.003, b1=0.8, b2=0.95, weight_decay=0.1),
+        "sgd_optax": optax.sgd(0.1),
+        "sgd_momentum_optax": optax.sgd(0.01, momentum=0.9),
+        "sgd_nesterov_optax": optax.sgd(0.01, momentum=0.9, nesterov=True),
+        "rmsprop_optax_default": optax.rmsprop(0.01),
+    }
+    cases.update({name: run_optax_elementwise(tx) for name, tx in optax_runs.items()})
+    return cases
+
+
+def elementwise_main() -> None:
+    data: dict[str, np.ndarray] = {}
+    rng = np.random.default_rng([MATRIX_SEED, 0])  # the noise of update 0, as drawn
+    for k in MATRIX_SHAPES:  # the problem, so that this file stands alone
+        data[f"problem/params0/{k}"] = MATRIX_PARAMS0[k]
+        data[f"problem/scale/{k}"] = MATRIX_SCALE[k]
+        data[f"problem/centre/{k}"] = MATRIX_CENTRE[k]
+        data[f"problem/noise0/{k}"] = rng.standard_normal(MATRIX_SHAPES[k])
+    for name, record in elementwise_cases().items():
+        for key, value in record.items():
+            data[f"{name}/{key}"] = np.asarray(value, dtype=np.float64)
+        print(f"{name:28s} final v[:2] = {record['v'][-1][:2]}")
+    data["versions"] = np.array(
+        f"torch {torch.__version__}, jax {jax.__version__}, optax {optax.__version__}, "
+        f"numpy {np.__version__}, python {sys.version.split()[0]}"
+    )
+    np.savez_compressed(ELEMENTWISE_OUTPUT, **data)
+    size = ELEMENTWISE_OUTPUT.stat().st_size
+    print(f"wrote {ELEMENTWISE_OUTPUT} ({size} bytes, {len(data)} arrays)")
+
+
 if __name__ == "__main__":
     if sys.argv[1:] == ["--only", "matrix"]:
         matrix_main()
+    elif sys.argv[1:] == ["--only", "elementwise"]:
+        elementwise_main()
     elif sys.argv[1:]:
-        sys.exit(f"usage: {sys.argv[0]} [--only matrix]")
+        sys.exit(f"usage: {sys.argv[0]} [--only matrix | --only elementwise]")
     else:
         main()

@@ -106,6 +106,20 @@ CASES = [
     ("gd_clip_value", lambda: GD(0.1, clip_value=0.5), TOL_CLIP),
     ("adam_clip_norm", lambda: Adam(0.05, clip_norm=1.0), TOL_CLIP),
     ("momentum_clip_value", lambda: Momentum.torch(0.01, 0.9, clip_value=0.5), TOL_CLIP),
+    # the presets: each peer's own arguments and defaults
+    ("gd", lambda: GD.torch(lr=0.1), TOL),
+    ("adam", lambda: Adam.torch(lr=0.05), TOL),
+    ("adam_optax", lambda: Adam.optax(0.05), TOL),
+    ("adam_eps", lambda: Adam.torch(lr=0.05, eps=1e-3), TOL),
+    ("adam_eps_root_optax", lambda: Adam.optax(0.05, eps=0.0, eps_root=1e-3), TOL),
+    ("adam_amsgrad", lambda: Adam.torch(lr=0.05, amsgrad=True), TOL),
+    ("adam_weight_decay", lambda: Adam.torch(lr=0.05, weight_decay=0.1), TOL),
+    ("adamw", lambda: AdamW.torch(lr=0.05, weight_decay=0.1), TOL),
+    ("adamw_amsgrad", lambda: AdamW.torch(lr=0.05, weight_decay=0.1, amsgrad=True), TOL),
+    ("adamw_optax", lambda: AdamW.optax(0.05, weight_decay=0.1), TOL),
+    ("rmsprop", lambda: RMSProp.torch(lr=0.01, alpha=0.9, eps=1e-8), TOL),
+    ("rmsprop_optax", lambda: RMSProp.optax(0.01, decay=0.9, eps=1e-8, eps_in_sqrt=False), TOL),
+    ("adagrad", lambda: AdaGrad.torch(lr=0.1, eps=1e-10), TOL),
 ]
 
 # Recorded to document a difference: Optax's AMSGrad keeps the maximum of the
