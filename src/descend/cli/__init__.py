@@ -18,13 +18,13 @@ import sys
 from collections.abc import Sequence
 
 from .. import __version__
-from . import check, compare, sweep, train, trajectory
+from . import check, compare, lab, sweep, train, trajectory
 from .compare import COURSE_OPTIMIZERS
 from .train import runs_predict
 
 __all__ = ["COURSE_OPTIMIZERS", "build_parser", "main", "runs_predict"]
 
-COMMANDS = (compare, train, sweep, trajectory, check)
+COMMANDS = (compare, train, sweep, trajectory, check, lab)
 
 
 def build_parser() -> argparse.ArgumentParser:

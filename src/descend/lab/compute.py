@@ -14,17 +14,18 @@ of the Adam family come from :func:`descend.optim.adam.bias_corrected`.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
 from .. import surfaces
-from ..optim import GD, Adam, Momentum, Optimizer
-from ..optim.adam import bias_corrected
+from ..optim import GD, Momentum, Optimizer
 from ..registry import DEFAULT_RATES
 from . import theory
+from .contours import GRID, contours
+from .paths import trace
 from .specs import SpecError, build, settings_of
 
 __all__ = [
@@ -39,10 +40,6 @@ __all__ = [
 
 MAX_STEPS = 5000
 MAX_OPTIMIZERS = 8
-#: a path that leaves the disc of this radius has diverged
-ESCAPE = 1e8
-#: points per side of the grid the contours are drawn from
-GRID = 101
 #: the quadratic's condition number: default and range
 CONDITION = (20.0, 1.0, 1e4)
 _FIELDS = (
@@ -123,98 +120,6 @@ def _builtin(name: str, condition: float) -> surfaces.Surface:
     if name == "quadratic":
         return surfaces.quadratic(condition)
     return surfaces.get_surface(name)
-
-
-def _batches(n_examples: int, batch_size: int, seed: int) -> Iterator[np.ndarray]:
-    """Mini-batches drawn as :func:`descend.surfaces.run_path` draws them."""
-    rng = np.random.default_rng(seed)
-    order: list[int] = []
-    while True:
-        if len(order) < batch_size:
-            order = list(rng.permutation(n_examples))
-        batch, order = np.array(order[:batch_size]), order[batch_size:]
-        yield batch
-
-
-def trace(
-    surface: surfaces.Surface,
-    optimizer: Optimizer,
-    start: Sequence[float],
-    steps: int,
-    *,
-    batch_size: int | None = None,
-    seed: int = 0,
-    internals: bool = True,
-) -> dict[str, Any]:
-    """Run ``optimizer`` from ``start`` and record everything the page shows.
-
-    Returns ``path`` (the points, ``steps + 1`` of them unless the run
-    stopped early), ``loss`` (the loss on all the data at each point),
-    ``stopped`` (``None``, or the update that failed and why: the optimizer
-    raised, typically for an overflow, or the path left the plane) and, with
-    ``internals``, for each update: the ``learning_rate`` (``None`` for an
-    optimizer without one rate, such as a partition), the ``gradient`` it used,
-    the state ``slots`` after it (``v``, ``s``, ...), the bias-corrected
-    moments ``corrected`` (Adam and its subclasses: ``v``, ``s`` and
-    ``s_max``, those it has) and the ``step`` taken, new point minus old.
-    """
-    params = {"p": np.array(start, dtype=float)}
-    path, losses = [params["p"]], [surface.loss(params["p"])]
-    record: dict[str, Any] = {"learning_rate": [], "gradient": [], "step": []}
-    record["slots"] = {slot: [] for slot in optimizer.slots}
-    corrected: dict[str, float] = {}
-    if isinstance(optimizer, Adam):
-        betas = {"v": optimizer.beta1, "s": optimizer.beta2, "s_max": optimizer.beta2}
-        corrected = {slot: beta for slot, beta in betas.items() if slot in optimizer.slots}
-    record["corrected"] = {slot: [] for slot in corrected}
-    batches = _batches(surface.n_examples, batch_size, seed) if batch_size else None
-    stopped = None
-    try:
-        state = optimizer.init(params)
-    except (TypeError, ValueError) as err:  # a rule that cannot take a vector of 2
-        state, stopped, steps = None, {"step": 0, "reason": str(err)}, 0
-    with np.errstate(all="ignore"):
-        for k in range(1, steps + 1):
-            g = surface.grad(params["p"], None if batches is None else next(batches))
-            rate = _rate(optimizer, state["t"])
-            try:
-                new_params, state = optimizer.step(params, {"p": g}, state)
-            except (TypeError, ValueError) as err:  # a non-finite gradient, an overflow...
-                stopped = {"step": k, "reason": str(err)}
-                break
-            point = new_params["p"]
-            loss = surface.loss(point)
-            if not math.isfinite(loss) or float(np.hypot(*point)) > ESCAPE:
-                stopped = {"step": k, "reason": f"the path left the plane (|p| > {ESCAPE:g})"}
-                break
-            if internals:
-                record["learning_rate"].append(rate)
-                record["gradient"].append(g.tolist())
-                record["step"].append((point - params["p"]).tolist())
-                for slot in optimizer.slots:
-                    record["slots"][slot].append(state[slot]["p"].tolist())
-                for slot, beta in corrected.items():
-                    value = bias_corrected(state[slot]["p"], beta, state["t"])
-                    record["corrected"][slot].append(value.tolist())
-            params = new_params
-            path.append(point)
-            losses.append(loss)
-    out: dict[str, Any] = {
-        "path": np.array(path).tolist(),
-        "loss": losses,
-        "stopped": stopped,
-    }
-    if internals:
-        out["internals"] = record
-    return out
-
-
-def _rate(optimizer: Optimizer, t: int) -> float | None:
-    """The learning rate of the update after ``t``, or None for rules without one."""
-    try:
-        return optimizer.rate(t)
-    except (AttributeError, TypeError):
-        return None
 
 
 def _theory_rate(optimizer: Optimizer, eigenvalues: list[float]) -> float | None:
@@ -310,7 +215,7 @@ class Lab:
         surface, condition = self._surface(name, condition)
         if name == "custom":
             if self._custom_contours is None:
-                self._custom_contours = {"name": name, **_contours(surface)}
+                self._custom_contours = {"name": name, **contours(surface)}
             return self._custom_contours
         return _cached_contours(name, condition)
 
@@ -455,39 +360,6 @@ def _condition_spec() -> dict[str, Any]:
     }
 
 
-# -- contours --------------------------------------------------------------------------------
-def _contours(surface: surfaces.Surface) -> dict[str, Any]:
-    import contourpy  # a dependency of matplotlib
-
-    x0, x1, y0, y1 = surface.extent
-    xs, ys = np.linspace(x0, x1, GRID), np.linspace(y0, y1, GRID)
-    with np.errstate(all="ignore"):
-        z = np.array([[surface.loss(np.array([x, y])) for x in xs] for y in ys])
-    finite = z[np.isfinite(z)]
-    low, high = float(finite.min()), float(finite.max())
-    if surface.log_levels:
-        span = max(high - low, 1e-12)
-        levels = low + np.geomspace(span * 1e-5, span, 22)
-    else:
-        levels = np.unique(np.quantile(finite, np.linspace(0.01, 0.97, 22)))
-    z = np.where(np.isfinite(z), z, high)
-    generator = contourpy.contour_generator(xs, ys, z, line_type="Separate")
-    lines = []
-    for i, level in enumerate(levels):
-        for line in generator.lines(level):
-            lines.append({"level": i, "points": np.round(line, 5).tolist()})
-    return {
-        "title": surface.title,
-        "extent": list(surface.extent),
-        "nx": GRID,
-        "ny": GRID,
-        "z": [float(f"{v:.5g}") for v in z.ravel()],  # for the colours only
-        "levels": levels.tolist(),
-        "log_levels": surface.log_levels,
-        "contours": lines,
-    }
-
-
 @lru_cache(maxsize=32)
 def _cached_contours(name: str, condition: float) -> dict[str, Any]:
-    return {"name": name, **_contours(_builtin(name, condition))}
+    return {"name": name, **contours(_builtin(name, condition))}
