@@ -127,6 +127,8 @@ RESUME_CASES = [
     ("muon", "numpy", {}),
     ("sf_sgd", "numpy", {"l2": 0.01}),
     ("sf_adamw", "numpy", {"early_stopping": True, "patience": 1}),
+    ("adafactor", "numpy", {}),
+    ("lamb", "numpy", {}),
 ]
 
 

@@ -114,7 +114,7 @@ def test_stopping_rule_matches_scikit_learn(iris):
 
 LEARNING_RATES = {"gd": 0.3, "sgd": 0.3, "momentum": 0.3, "nesterov": 0.3, "adagrad": 0.1}
 LEARNING_RATES.update(
-    {"sf_sgd": 1.0, "sf_adamw": 0.03, "muon": 0.03, "lamb": 0.03, "lars": 3.0}
+    {"sf_sgd": 1.0, "sf_adamw": 0.03, "muon": 0.03, "lamb": 0.03, "lars": 3.0, "adafactor": 0.03}
 )  # (#13)
 
 

@@ -22,7 +22,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from descend.optim import LAMB, LARS, AdamW, Muon, Partition, ScheduleFreeAdamW, ScheduleFreeSGD
+from descend.optim import (
+    LAMB,
+    LARS,
+    Adafactor,
+    AdamW,
+    Muon,
+    Partition,
+    ScheduleFreeAdamW,
+    ScheduleFreeSGD,
+)
 
 REFERENCES = Path(__file__).parent / "data" / "references_matrix.npz"
 SEED, STEPS, TOL = 13, 100, 1e-10
@@ -178,6 +187,16 @@ CASES = [
         TOL,
     ),
     ("lars_optax", lambda: LARS.optax(0.1), NAMES, TOL),
+    ("adafactor_torch", lambda: Adafactor.torch(), NAMES, TOL),
+    ("adafactor_torch", lambda: Adafactor(), NAMES, TOL),
+    (
+        "adafactor_torch_custom",
+        lambda: Adafactor.torch(
+            lr=0.05, beta2_decay=-0.5, eps=(1e-30, 1e-2), d=2.0, weight_decay=0.1
+        ),
+        NAMES,
+        TOL,
+    ),
     (
         "lars_optax_custom",
         lambda: LARS.optax(
@@ -222,7 +241,6 @@ def test_every_recorded_case_is_checked(ref):
 
 #: recorded, and checked once their rule lands (issue 13's order of work)
 PENDING: set[str] = {
-    "adafactor_torch", "adafactor_torch_custom",
     "prodigy_torch", "prodigy_torch_custom", "prodigy_torch_coupled", "prodigy_optax",
 }  # fmt: skip
 
@@ -244,3 +262,35 @@ def parity_table() -> str:
 if __name__ == "__main__":
     print(f"references: {load()['versions']}\n")
     print(parity_table())
+
+
+def test_factored_and_scalar_state_saves_and_loads_exactly():
+    """Adafactor's slots are not shaped like the params; Schedule-Free keeps scalars."""
+    params = {"W": np.ones((4, 3)), "b": np.zeros(4)}
+    for opt in (Adafactor(), ScheduleFreeAdamW(0.1)):
+        state = opt.init(params)
+        params2, state = opt.step(params, {"W": np.full((4, 3), 0.5), "b": np.ones(4)}, state)
+        flat = opt.state_dict(state)
+        restored = opt.load_state_dict(params, flat)
+        a, _ = opt.step(params2, {"W": np.ones((4, 3)), "b": np.ones(4)}, state)
+        b, _ = opt.step(params2, {"W": np.ones((4, 3)), "b": np.ones(4)}, restored)
+        for key in a:
+            np.testing.assert_array_equal(a[key], b[key])
+    opt = Adafactor()
+    state = opt.init(params)
+    assert state["row"]["W"].shape == (4, 1) and state["col"]["W"].shape == (1, 3)
+    assert state["row"]["b"].shape == (4,) and state["col"]["b"].shape == (0,)
+    flat = opt.state_dict(state)
+    with pytest.raises(ValueError, match=r"'row/W' has shape \(4, 3\).*keeps shape \(4, 1\)"):
+        opt.load_state_dict(params, {**flat, "row/W": np.zeros((4, 3))})
+    with pytest.raises(ValueError, match=r"keeps shape \(1, 3\)"):
+        opt.step(
+            params,
+            {"W": np.ones((4, 3)), "b": np.ones(4)},
+            {**state, "col": {**state["col"], "W": np.zeros(3)}},
+        )
+    sf = ScheduleFreeSGD()
+    flat = sf.state_dict(sf.init(params))
+    assert flat["scalars/lr_max"] == -1.0 and flat["scalars/weight_sum"] == 0.0
+    with pytest.raises(ValueError, match="missing key 'scalars/weight_sum'"):
+        sf.load_state_dict(params, {k: v for k, v in flat.items() if k != "scalars/weight_sum"})

@@ -51,7 +51,7 @@ _TABLE.update(
 )
 DEFAULT_RATES.update(
     {
-        "adafactor": 0.01,
+        "adafactor": 0.03,
         "lamb": 0.01,
         "lars": 1.0,
         "sf_sgd": 1.0,  # schedulefree's default

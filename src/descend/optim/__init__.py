@@ -1,6 +1,7 @@
 """Update rules on name-keyed dicts of NumPy arrays (NumPy only)."""
 
 from .adadelta import Adadelta, adadelta_update
+from .adafactor import Adafactor
 from .adam import Adam, AdamW, adam_update
 from .adamax import Adamax, adamax_update
 from .adaptive import AdaGrad, RMSProp, adagrad_update, rmsprop_update
@@ -21,6 +22,7 @@ __all__ = [
     "LARS",
     "AdaGrad",
     "Adadelta",
+    "Adafactor",
     "Adam",
     "AdamW",
     "Adamax",
