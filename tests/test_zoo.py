@@ -23,14 +23,10 @@ ZOO_RATES: dict[str, dict[str, float]] = {
     "quadratic": {
         "muon": 0.2, "sf_sgd": 0.09, "sf_adamw": 0.2, "lamb": 0.2, "lars": 10.0,
         "adafactor": 0.5, "prodigy": 1.0,
-        # the element-wise rules of #13 (their owner may tune these)
-        "nadam": 0.2, "nadamw": 0.2, "radam": 0.2, "adamax": 0.2, "adadelta": 1.0, "lion": 0.01,
     },
     "rosenbrock": {
         "muon": 0.02, "sf_sgd": 1e-3, "sf_adamw": 0.02, "lamb": 0.02, "lars": 5.0,
         "adafactor": 0.1, "prodigy": 1.0,
-        "nadam": 0.02, "nadamw": 0.02, "radam": 0.001, "adamax": 0.02, "adadelta": 1.0,
-        "lion": 0.002,
     },
 }  # fmt: skip
 STEPS = {"quadratic": 2000, "rosenbrock": 3000}
