@@ -9,7 +9,23 @@ import pathlib
 import numpy as np
 import pytest
 
-from descend import GD, AdaGrad, Adam, AdamW, Momentum, RMSProp, schedules, textbook, training
+from descend import (
+    GD,
+    Adadelta,
+    AdaGrad,
+    Adam,
+    Adamax,
+    AdamW,
+    Lion,
+    Momentum,
+    NAdam,
+    NAdamW,
+    RAdam,
+    RMSProp,
+    schedules,
+    textbook,
+    training,
+)
 from descend.gradients import L2Penalty, NetworkGradients, network_gradients
 from descend.network import he_initialize
 
@@ -34,6 +50,17 @@ OPTIMIZERS = {
     "clip both": lambda: Adam(0.01, clip_norm=0.1, clip_value=0.05),
     "schedule": lambda: Momentum(schedules.InverseTime(0.1, 0.5)),
     "skip nonfinite": lambda: Adam(0.01, on_nonfinite="skip"),
+    "rmsprop eps inside": lambda: RMSProp.optax(0.01),
+    "nadam": lambda: NAdam(0.01, weight_decay=0.1),
+    "nadam optax": lambda: NAdam.optax(0.01),
+    "nadamw": lambda: NAdamW(0.01, weight_decay=0.1),
+    "radam": lambda: RAdam(0.01),
+    "radam torch decoupled": lambda: RAdam.torch(
+        0.01, weight_decay=0.1, decoupled_weight_decay=True
+    ),
+    "adamax": lambda: Adamax(0.01),
+    "adadelta": lambda: Adadelta(weight_decay=0.01),
+    "lion": lambda: Lion(0.003, weight_decay=0.1),
 }
 ACTIVATIONS = ["relu", "tanh", "logistic", "identity"]
 DTYPES = [np.float64, np.float32]

@@ -10,7 +10,21 @@ import pytest
 
 pytest.importorskip("numba")
 
-from descend import GD, AdaGrad, Adam, AdamW, Momentum, RMSProp, schedules
+from descend import (
+    GD,
+    Adadelta,
+    AdaGrad,
+    Adam,
+    Adamax,
+    AdamW,
+    Lion,
+    Momentum,
+    NAdam,
+    NAdamW,
+    RAdam,
+    RMSProp,
+    schedules,
+)
 from descend.fast import FlatOptimizer, kernels, rules, supports
 
 TOLERANCE = {np.float64: 1e-12, np.float32: 1e-6}
@@ -50,6 +64,23 @@ RULES = [
     ("adamw", lambda: AdamW(0.01, weight_decay=0.1, clip_norm=0.5)),
     ("rmsprop", lambda: RMSProp(0.01, beta=0.8)),
     ("adagrad", lambda: AdaGrad(0.1, clip_value=0.5)),
+    ("rmsprop eps inside", lambda: RMSProp.optax(0.01, decay=0.8)),
+    # the element-wise rules of #13, every option
+    ("nadam", lambda: NAdam(0.01)),
+    ("nadam beta1 0.3", lambda: NAdam(0.01, beta1=0.3)),  # the product stops at t = 35
+    ("nadam optax", lambda: NAdam(0.01, momentum_decay=None, clip_norm=0.5)),
+    ("nadam coupled decay", lambda: NAdam(0.01, weight_decay=0.1, clip_value=0.3)),
+    ("nadamw", lambda: NAdamW(schedules.InverseTime(0.01, 0.5), weight_decay=0.1)),
+    ("radam", lambda: RAdam(0.01)),  # not rectified until t = 6
+    ("radam torch", lambda: RAdam.torch(0.01, betas=(0.8, 0.9), weight_decay=0.1)),
+    (
+        "radam decoupled",
+        lambda: RAdam(0.01, beta2=0.9, weight_decay=0.1, decoupled_weight_decay=True),
+    ),
+    ("adamax", lambda: Adamax(0.01, weight_decay=0.1, clip_norm=0.5)),
+    ("adadelta", lambda: Adadelta(1.0, rho=0.8, weight_decay=0.1)),
+    ("lion", lambda: Lion(0.01, clip_value=0.3)),
+    ("lion decay", lambda: Lion(0.01, beta1=0.5, weight_decay=0.5)),
 ]
 
 
@@ -126,6 +157,12 @@ class _MyAdam(Adam):
         (AdamW(0.1), True),
         (RMSProp(0.1), True),
         (AdaGrad(0.1), True),
+        (NAdam(0.1, momentum_decay=None), True),
+        (NAdamW(0.1), True),
+        (RAdam.torch(), True),
+        (Adamax(), True),
+        (Adadelta(), True),
+        (Lion(), True),
         (_MyAdam(0.1), False),
     ],
     ids=str,
@@ -172,10 +209,17 @@ def test_rules_without_a_kernel_fall_back_and_flat_refuses(name):
 
 
 def test_rule_codes_match_the_kernels():
-    for name in ("NESTEROV", "AMSGRAD", "EPS_INSIDE", "EPS_HAT", "DECOUPLED"):
+    for name in ("NESTEROV", "AMSGRAD", "EPS_INSIDE", "EPS_HAT", "DECOUPLED", "CONSTANT_MU"):
         assert getattr(rules, name) == getattr(kernels, name)
     for name in ("GD", "MOMENTUM", "ADAM", "RMSPROP", "ADAGRAD"):
         assert getattr(rules, f"{name}_CODE") == getattr(kernels, name)
+    for name in ("NADAM", "RADAM", "ADAMAX", "ADADELTA", "LION"):
+        assert getattr(rules, f"{name}_CODE") == getattr(kernels, name)
+
+
+@pytest.mark.parametrize(("name", "make"), RULES, ids=[r[0] for r in RULES])
+def test_hyperparameters_fill_the_kernels_vector(name, make):
+    assert rules.compile_rule(make()).hyper.shape == (kernels.HP_SIZE,)
 
 
 def test_flat_refuses_unsupported_rule():

@@ -343,7 +343,9 @@ BAD = [
     # presets: what descend cannot express is named
     (lambda: NAdam.torch(maximize=True), ValueError, r"NAdam.torch\(maximize=True\)"),
     (lambda: NAdam.torch(betas=0.9), TypeError, "betas must be a pair"),
-    (lambda: NAdam.optax(0.1, eps_root=1e-8), ValueError, r"NAdam.optax\(eps=1e-08\)"),
+    (lambda: NAdam.optax(0.1, eps_root=1e-8), ValueError, r"NAdam.optax\(eps_root=1e-08\)"),
+    (lambda: NAdam.optax(0.1, nesterov=False), ValueError, "use Adam.optax"),
+    (lambda: Adam.optax(0.1, nesterov=True, eps_root=1e-8), ValueError, "outside the root"),
     (lambda: NAdam.optax(0.1, mu_dtype="bfloat16"), ValueError, "mu_dtype"),
     (lambda: NAdamW.optax(0.1, mask={"w": True}), ValueError, r"NAdamW.optax\(mask="),
     (lambda: RAdam.optax(0.1, nesterov=True), ValueError, r"RAdam.optax\(nesterov=True\)"),

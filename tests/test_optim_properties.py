@@ -10,7 +10,20 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from descend.optim import GD, AdaGrad, Adam, AdamW, Momentum, RMSProp
+from descend.optim import (
+    GD,
+    Adadelta,
+    AdaGrad,
+    Adam,
+    Adamax,
+    AdamW,
+    Lion,
+    Momentum,
+    NAdam,
+    NAdamW,
+    RAdam,
+    RMSProp,
+)
 from descend.schedules import Cosine, Warmup
 
 OPTIMIZERS = [
@@ -28,6 +41,16 @@ OPTIMIZERS = [
     ("adagrad", lambda **o: AdaGrad(0.01, **o)),
     ("clipped", lambda **o: Adam(0.01, clip_norm=1.0, clip_value=0.5, **o)),
     ("scheduled", lambda **o: Adam(Warmup(Cosine(0.01, 20), 5), **o)),
+    ("rmsprop_inside", lambda **o: RMSProp(0.01, epsilon_inside_sqrt=True, **o)),
+    ("nadam", lambda **o: NAdam(0.01, **o)),
+    ("nadam_optax", lambda **o: NAdam(0.01, momentum_decay=None, **o)),
+    ("nadamw", lambda **o: NAdamW(0.01, **o)),
+    ("radam", lambda **o: RAdam(0.01, **o)),
+    ("radam_torch", lambda **o: RAdam.torch(0.01, weight_decay=0.1, **o)),
+    ("adamax", lambda **o: Adamax(0.01, **o)),
+    ("adadelta", lambda **o: Adadelta(**o)),
+    ("lion", lambda **o: Lion(0.001, **o)),
+    ("lion_decay", lambda **o: Lion(0.001, weight_decay=0.1, **o)),
 ]
 # Rules whose zero-gradient step from a fresh state must leave every parameter as it was
 # (weight decay moves parameters on its own, by design).
@@ -42,6 +65,13 @@ STILL = [
     "rmsprop",
     "adagrad",
     "clipped",
+    "rmsprop_inside",
+    "nadam",
+    "nadam_optax",
+    "radam",
+    "adamax",
+    "adadelta",
+    "lion",
 ]
 
 ids = [name for name, _ in OPTIMIZERS]

@@ -45,6 +45,15 @@ SOLVER_HYPERPARAMETERS: dict[str, dict[str, str]] = {
     "adamw": _ADAM_FAMILY,
     "rmsprop": {"epsilon": "epsilon"},
     "adagrad": {"epsilon": "epsilon"},
+    # the element-wise rules of #13; Adadelta takes the rate only (scikit-learn's epsilon
+    # default, 1e-8, would replace its own 1e-6, which sets the size of its steps), and
+    # Lion beta_1 only (beta_2's Adam default, 0.999, would replace Lion's 0.99)
+    "nadam": _ADAM_FAMILY,
+    "nadamw": _ADAM_FAMILY,
+    "radam": _ADAM_FAMILY,
+    "adamax": _ADAM_FAMILY,
+    "adadelta": {},
+    "lion": {"beta_1": "beta1"},
 }
 # the modern pack (#13)
 SOLVER_HYPERPARAMETERS.update(

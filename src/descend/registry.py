@@ -38,6 +38,28 @@ DEFAULT_RATES: dict[str, float] = {
     "adagrad": 0.01,
 }
 
+# -- the modern pack (issue 13): element-wise rules --
+_TABLE.update(
+    {
+        "nadam": ("NAdam", {}),
+        "nadamw": ("NAdamW", {}),
+        "radam": ("RAdam", {}),
+        "adamax": ("Adamax", {}),
+        "adadelta": ("Adadelta", {}),
+        "lion": ("Lion", {}),
+    }
+)
+DEFAULT_RATES.update(
+    {
+        "nadam": 0.002,  # PyTorch's default for NAdam and Adamax (the papers')
+        "nadamw": 0.002,
+        "radam": 0.001,
+        "adamax": 0.002,
+        "adadelta": 1.0,  # Zeiler's rule, PyTorch's default: the step sets its own size
+        "lion": 0.0003,  # every element moves by ±α: 3-10 times smaller than Adam's
+    }
+)
+
 # -- the modern pack (issue 13): matrix, Schedule-Free and learning-rate-free rules --
 _TABLE.update(
     {

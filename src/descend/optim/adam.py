@@ -6,9 +6,10 @@ import numpy as np
 
 from .base import LearningRate, Optimizer
 from .checks import check_bool, check_positive, check_range
+from .nadam import NAdam, NAdamW
 from .presets import check_torch_flags, refuse, unpack_betas
 
-__all__ = ["Adam", "AdamW", "adam_optax", "adam_update", "bias_corrected"]
+__all__ = ["Adam", "AdamW", "adam_update", "bias_corrected"]
 
 
 def bias_corrected(moment: np.ndarray, beta: float, t: int) -> np.ndarray:
@@ -328,7 +329,7 @@ class Adam(Optimizer):
         >>> Adam.optax(0.05, eps=0.0, eps_root=1e-3).epsilon_inside_sqrt
         True
         """
-        return adam_optax(
+        return _adam_optax(
             f"{cls.__name__}.optax",
             learning_rate,
             b1,
@@ -459,7 +460,7 @@ class AdamW(Adam):
         """
         preset = f"{cls.__name__}.optax"
         refuse(preset, "mask", mask, None, "every array is decayed alike")
-        return adam_optax(
+        return _adam_optax(
             preset,
             learning_rate,
             b1,
@@ -481,7 +482,7 @@ def _adam_torch(preset, lr, betas, eps, weight_decay, *, amsgrad, maximize, deco
     return rule(lr, beta1, beta2, eps, amsgrad=amsgrad, weight_decay=weight_decay, **options)
 
 
-def adam_optax(
+def _adam_optax(
     preset: str,
     learning_rate: LearningRate,
     b1: float,
@@ -500,8 +501,11 @@ def adam_optax(
     ``nesterov`` chooses :class:`~descend.optim.NAdam`/``NAdamW`` without a
     momentum schedule (Optax's Nesterov form). See :meth:`Adam.optax`.
     """
-    from .nadam import NAdam, NAdamW
-
+    decay = {} if weight_decay is None else {"weight_decay": weight_decay}
+    if nesterov:  # optax.nadam and optax.nadamw
+        rule = NAdam if weight_decay is None else NAdamW
+        return rule.optax(learning_rate, b1, b2, eps, eps_root, mu_dtype=mu_dtype, **decay,
+                          **options)  # fmt: skip
     refuse(preset, "mu_dtype", mu_dtype, None, "v is kept in the parameters' dtype")
     inside = False
     if eps_root:
@@ -509,12 +513,6 @@ def adam_optax(
             preset, "eps", eps, 0.0,
             "descend puts ε either outside the root (eps) or inside it (eps_root), not both",
         )  # fmt: skip
-        if nesterov:
-            refuse(preset, "eps_root", eps_root, 0.0, "NAdam adds ε outside the root only")
         eps, inside = eps_root, True
-    decay = {} if weight_decay is None else {"weight_decay": weight_decay}
-    if nesterov:
-        rule = NAdam if weight_decay is None else NAdamW
-        return rule(learning_rate, b1, b2, eps, momentum_decay=None, **decay, **options)
     rule = Adam if weight_decay is None else AdamW
     return rule(learning_rate, b1, b2, eps, epsilon_inside_sqrt=inside, **decay, **options)

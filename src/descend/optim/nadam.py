@@ -119,6 +119,13 @@ def _check_momentum_decay(value: float | None) -> float | None:
     return None if value is None else check_positive("momentum_decay", value, allow_zero=True)
 
 
+def _check_optax(preset: str, eps_root: float, mu_dtype: object, nesterov: bool) -> None:
+    """What ``optax.nadam``/``nadamw`` may be given beyond what NAdam takes."""
+    refuse(preset, "eps_root", eps_root, 0.0, "NAdam adds ε outside the root only")
+    refuse(preset, "mu_dtype", mu_dtype, None, "v is kept in the parameters' dtype")
+    refuse(preset, "nesterov", nesterov, True, "without Nesterov it is Adam: use Adam.optax")
+
+
 def _nadam_torch(
     preset, lr, betas, eps, weight_decay, momentum_decay, *, decoupled_weight_decay, maximize,
     **options,
@@ -297,33 +304,22 @@ class NAdam(Optimizer):
         mu_dtype: object = None,
         nesterov: bool = True,
         **options,
-    ) -> Optimizer:
+    ) -> NAdam:
         """The equivalent of ``optax.nadam(learning_rate, **same arguments)`` (Optax 0.2.8).
 
         ``optax.nadam`` is ``optax.adam(..., nesterov=True)``: this returns
         ``NAdam(learning_rate, b1, b2, eps, momentum_decay=None)`` (no momentum
-        schedule), or :meth:`Adam.optax <descend.optim.Adam.optax>`'s result
-        with ``nesterov=False``. ``eps_root`` (ε inside the root) must be 0 and
-        ``mu_dtype`` ``None``.
+        schedule). ``eps_root`` (ε inside the root) must be 0, ``mu_dtype``
+        ``None``, and ``nesterov`` True (``nesterov=False`` is ``optax.adam``:
+        :meth:`Adam.optax <descend.optim.Adam.optax>`).
 
         Examples
         --------
         >>> NAdam.optax(0.003).momentum_decay is None
         True
         """
-        from .adam import adam_optax
-
-        return adam_optax(
-            f"{cls.__name__}.optax",
-            learning_rate,
-            b1,
-            b2,
-            eps,
-            eps_root,
-            mu_dtype=mu_dtype,
-            nesterov=nesterov,
-            **options,
-        )
+        _check_optax(f"{cls.__name__}.optax", eps_root, mu_dtype, nesterov)
+        return NAdam(learning_rate, b1, b2, eps, momentum_decay=None, **options)
 
 
 class NAdamW(NAdam):
@@ -435,33 +431,24 @@ class NAdamW(NAdam):
         mask: object = None,
         nesterov: bool = True,
         **options,
-    ) -> Optimizer:
+    ) -> NAdamW:
         """The equivalent of ``optax.nadamw(learning_rate, **same arguments)`` (Optax 0.2.8).
 
         ``optax.nadamw`` is ``optax.adamw(..., nesterov=True)``: this returns
         ``NAdamW(learning_rate, b1, b2, eps, momentum_decay=None,
-        weight_decay=weight_decay)``, or :class:`~descend.optim.AdamW` with
-        ``nesterov=False``. ``mask`` (decay only some arrays) must be ``None``:
-        give other arrays another rule with a partition instead.
+        weight_decay=weight_decay)``. As :meth:`NAdam.optax`; ``mask`` (decay
+        only some arrays) must be ``None`` (give other arrays another rule with
+        a :class:`~descend.optim.Partition`), and ``nesterov=False`` is
+        :meth:`AdamW.optax <descend.optim.AdamW.optax>`.
 
         Examples
         --------
         >>> NAdamW.optax(0.003).weight_decay
         0.0001
         """
-        from .adam import adam_optax
-
         preset = f"{cls.__name__}.optax"
+        _check_optax(preset, eps_root, mu_dtype, nesterov)
         refuse(preset, "mask", mask, None, "every array is decayed alike")
-        return adam_optax(
-            preset,
-            learning_rate,
-            b1,
-            b2,
-            eps,
-            eps_root,
-            mu_dtype=mu_dtype,
-            nesterov=nesterov,
-            weight_decay=weight_decay,
-            **options,
+        return NAdamW(
+            learning_rate, b1, b2, eps, momentum_decay=None, weight_decay=weight_decay, **options
         )
