@@ -394,6 +394,35 @@ def test_nadam_repr_says_when_there_is_no_schedule():
     assert "momentum_decay=0.004" in repr(NAdam())
 
 
+# -- by name ---------------------------------------------------------------------------
+ELEMENTWISE = ("nadam", "nadamw", "radam", "adamax", "adadelta", "lion")
+
+
+def test_names_reach_the_registry_the_estimator_and_every_surface():
+    from descend import registry, surfaces
+    from descend.estimator import SOLVER_HYPERPARAMETERS
+
+    for name in ELEMENTWISE:
+        opt = registry.make_optimizer(name, registry.DEFAULT_RATES[name])
+        assert opt.kind == name and name in SOLVER_HYPERPARAMETERS
+        for surface in surfaces.SURFACES:
+            assert name in surfaces.get_surface(surface).learning_rates, (name, surface)
+    assert registry.DEFAULT_RATES["lion"] < registry.DEFAULT_RATES["adam"] / 3
+
+
+def test_trajectory_draws_them(tmp_path, capsys):
+    import json
+
+    from descend.cli import main
+
+    names = ",".join(ELEMENTWISE)
+    args = ["trajectory", "--surface", "saddle", "--optimizers", names, "--steps", "30"]
+    assert main([*args, "--out", str(tmp_path), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert [r["optimizer"] for r in report["results"]] == list(ELEMENTWISE)
+    assert (tmp_path / "trajectory-saddle.png").stat().st_size > 0
+
+
 def parity_table() -> str:
     """The measured column of docs/conventions.md: relative difference per row."""
     data = load()

@@ -32,7 +32,9 @@ equal it (``tests/test_fast.py``)::
 
 *Kernels.* :mod:`descend.fast.kernels` holds one numba kernel per rule family
 (GD, Momentum with Nesterov, Adam with AMSGrad, both weight decays and the three
-ε placements, RMSProp, AdaGrad), written element by element with scalars
+ε placements, RMSProp with ε in or out of the root, AdaGrad; NAdam with or without
+its momentum schedule, RAdam in both ε forms, Adamax, Adadelta, Lion), written
+element by element with scalars
 rounded to the buffer's dtype, and one dispatcher, ``apply``, compiled twice:
 single-threaded and ``parallel=True``. :mod:`descend.fast.rules` is the one table
 that maps an optimizer to its kernel. GD, Momentum, RMSProp and AdaGrad follow

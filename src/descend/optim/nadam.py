@@ -190,7 +190,8 @@ class NAdam(Optimizer):
     (``adam(nesterov=True)``) keeps :math:`\mu_t = \beta_1`, which makes the
     correction :math:`1-\beta_1^t` for the gradient and :math:`1-\beta_1^{t+1}`
     for ``v``. That is this class with ``momentum_decay=None``. Keras ``Nadam``
-    follows the paper like PyTorch. The AlgoPerf baseline's NAdamW corrects
+    uses :math:`0.96^t`, i.e. ψ = 1 (``momentum_decay=1.0``, ε = 1e-7; by its
+    source, not recorded). The AlgoPerf baseline's NAdamW corrects
     both terms by :math:`1-\beta_1^t` and is neither of these (not offered).
 
     Reference: T. Dozat, *Incorporating Nesterov Momentum into Adam*, ICLR 2016
