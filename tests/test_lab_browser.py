@@ -246,6 +246,12 @@ def test_the_page_runs_descend_and_redraws_when_settings_change(page, lab_url, t
     assert page.canvas("contours") != before
     assert "update t = 10" in page.js("document.getElementById('inspect-body').textContent")
 
+    # the play button grows the paths from step 10 to the last step
+    redraws = page.js("lab.redraws")
+    page.js("document.getElementById('play').click()")
+    page.wait("!lab.playing && lab.state.step === null")
+    assert page.js("lab.redraws") > redraws + 5 and page.js("lab.runs") == runs
+
     errors = page.errors()
     assert errors == [], errors
 
