@@ -239,3 +239,17 @@ def test_sigkill_then_resume_is_bit_identical(tmp_path, optimizer, extra):
         assert a.files == b.files
         for key in a.files:
             assert np.array_equal(a[key], b[key]), key
+
+
+@pytest.mark.parametrize("every", [1, 2, 3])
+def test_early_stopping_stops_at_the_same_epoch_in_chunks(tmp_path, every):
+    """Checkpoint chunks must not run past (or restart after) an early stop."""
+    settings = RunSettings(
+        **{**SETTINGS.as_dict(), "hidden": (8,), "epochs": 60, "early_stopping": True,
+           "patience": 1}
+    )  # fmt: skip
+    whole = run(settings)
+    assert whole.stopped_epoch is not None and whole.stopped_epoch < 59
+    chunked = run(settings, checkpoint=tmp_path / "ck.npz", checkpoint_every=every)
+    assert (chunked.stopped_epoch, chunked.best_epoch) == (whole.stopped_epoch, whole.best_epoch)
+    assert chunked.costs == whole.costs

@@ -156,6 +156,10 @@ def test_callback_after_every_epoch_and_stop(backend):
         backend=backend, first_epoch=2,
     )  # fmt: skip
     assert [s[0] for s in seen] == [2, 3, 4, 5, 6]
+    # a stop on the last epoch of a call is a stop too (chunked callers rely on it)
+    last = training.train(params, GD(0.1), training.MiniBatches(X, Y, 16), 3,
+                          callback=lambda e, c, p: e == 2, backend=backend)  # fmt: skip
+    assert last[2].stopped and len(last[2].costs) == 3
     assert history.stopped and len(history.costs) == 5
     assert [s[1] for s in seen] == history.costs
     np.testing.assert_array_equal(seen[-1][2], p["W1"])  # the params after that epoch

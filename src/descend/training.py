@@ -60,7 +60,8 @@ class History:
     reason : str
         Why that backend ran (asked for, or why the compiled one could not).
     stopped : bool
-        Whether the callback stopped training before ``epochs`` ran.
+        Whether the callback asked to stop (returned ``True``), even on the
+        last epoch: a caller that trains in chunks must not start another.
     """
 
     costs: list[float] = field(default_factory=list)
@@ -204,7 +205,7 @@ def train(
         mean_cost = engine.run_epoch(epoch)
         history.costs.append(mean_cost)
         if callback is not None and callback(epoch, mean_cost, engine.params()) is True:
-            history.stopped = epoch < first_epoch + epochs - 1
+            history.stopped = True
             break
     return engine.params(), engine.state(), history
 
