@@ -331,7 +331,6 @@ def test_csv_target_by_name_and_word_labels(tmp_path):
     ("labels", "expected"),
     [
         (["3.0", "1.0", "3.0"], [3, 1, 3]),
-        (["0.5", "1.5", "0.5"], [0, 1, 0]),
         (["-1", "1", "1"], [-1, 1, 1]),
     ],
 )
@@ -339,6 +338,88 @@ def test_csv_numeric_labels(tmp_path, labels, expected):
     rows = "".join(f"{i},{label}\n" for i, label in enumerate(labels))
     X, y = datasets.load_csv(csv_file(tmp_path, "f,y\n" + rows))
     assert y.tolist() == expected and X[:, 0].tolist() == list(range(len(labels)))
+
+
+def test_csv_non_integer_number_labels_are_refused(tmp_path):
+    """descend classifies: a column of measurements is not 214 classes."""
+    path = csv_file(tmp_path, "f,y\n1,0.5\n2,1.5\n3,2.0\n")
+    with pytest.raises(ValueError, match=r"non-integer numbers such as 0.5; descend classifies"):
+        datasets.load_csv(path)
+    np.savez(tmp_path / "d.npz", X=np.ones((3, 1)), y=np.array([0.5, 1.0, 1.0]))
+    with pytest.raises(ValueError, match="non-integer numbers such as 0.5"):
+        datasets.load_npz(tmp_path / "d.npz")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1,2.5,0\n-3,4e1,1\n5,6,1\n",  # no header: the first row is data
+        "a,b,label\n1,2.5,0\n-3,4e1,1\n5,6,1\n",
+        "a;b;label\n1;2.5;0\n-3;4e1;1\n5;6;1\n",  # ; delimited
+        "1;2.5;0\n-3;4e1;1\n5;6;1\n",
+        "a\tb\tlabel\n1\t2.5\t0\n-3\t4e1\t1\n5\t6\t1\n",
+        "a|b|label\n1|2.5|0\n-3|4e1|1\n5|6|1\n",
+    ],
+)
+def test_csv_header_and_delimiter_are_detected(tmp_path, text):
+    X, y = datasets.load_csv(csv_file(tmp_path, text))
+    np.testing.assert_array_equal(X, [[1, 2.5], [-3, 40], [5, 6]])
+    assert y.tolist() == [0, 1, 1]
+
+
+def test_csv_without_header_word_labels_and_target_by_number(tmp_path):
+    path = csv_file(tmp_path, "5.1,setosa,3.5\n4.9,setosa,3.0\n6.3,virginica,2.9\n")
+    X, y, names = datasets.load_csv(path, target="2", return_names=True)
+    np.testing.assert_array_equal(X, [[5.1, 3.5], [4.9, 3.0], [6.3, 2.9]])
+    assert y.tolist() == [0, 0, 1] and names.tolist() == ["setosa", "virginica"]
+    with pytest.raises(
+        ValueError, match=r"no column named 'x' \(columns: 1 to 3 \(the file has no"
+    ):
+        datasets.load_csv(path, target="x")
+
+
+def test_csv_decimal_commas_in_a_semicolon_file_are_named(tmp_path):
+    path = csv_file(tmp_path, "a;b;label\n1,5;2;0\n3;4,25;1\n")
+    with pytest.raises(ValueError, match=r"line 2: non-numeric value '1,5' in feature column 'a'"):
+        datasets.load_csv(path)
+
+
+def test_load_and_load_train_test_return_label_names(tmp_path):
+    path = csv_file(
+        tmp_path, "x,y\n" + "".join(f"{i},{'cat' if i % 2 else 'dog'}\n" for i in range(8))
+    )
+    X, y, names = datasets.load(path, return_names=True)
+    assert names.tolist() == ["cat", "dog"] and (names[y] == ["dog", "cat"] * 4).all()
+    *split, names = datasets.load_train_test(path, return_names=True)
+    assert len(split) == 4 and names.tolist() == ["cat", "dog"]
+    assert datasets.load("iris", return_names=True)[2] is None
+
+
+@pytest.mark.parametrize(
+    ("text", "kwargs", "expected"),
+    [
+        ("a,b\n1,2\n3,4\n", {}, [[1, 2], [3, 4]]),  # just the features
+        ("a,b,label\n1,2,x\n3,4,y\n", {}, [[1, 2], [3, 4]]),  # a label column, left out
+        ("label,a,b\n1,2,x\n3,4,y\n", {"target": "b"}, [[1, 2], [3, 4]]),
+        ("1;2\n3;4\n", {}, [[1, 2], [3, 4]]),
+    ],
+)
+def test_load_features(tmp_path, text, kwargs, expected):
+    X = datasets.load_features(csv_file(tmp_path, text), 2, **kwargs)
+    np.testing.assert_array_equal(X, expected)
+
+
+def test_load_features_errors(tmp_path):
+    with pytest.raises(ValueError, match=r"4 feature columns, but the model was trained on 2"):
+        datasets.load_features(csv_file(tmp_path, "1,2,3,4\n"), 2)
+    np.savez(tmp_path / "d.npz", X=np.ones((3, 5)))
+    with pytest.raises(ValueError, match="5 feature columns"):
+        datasets.load_features(tmp_path / "d.npz", 2)
+    np.testing.assert_array_equal(datasets.load_features(tmp_path / "d.npz", 5), np.ones((3, 5)))
+    with pytest.raises(ValueError, match="expected a .csv or .npz file"):
+        datasets.load_features(tmp_path / "d.txt", 2)
+    with pytest.raises(FileNotFoundError):
+        datasets.load_features(tmp_path / "none.csv", 2)
 
 
 BAD_CSV = [

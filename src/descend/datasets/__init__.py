@@ -18,20 +18,22 @@ name               source
                    train + 10000 test, 784 features in [0, 1], 10 classes
 =================  ====================================================
 
-plus any ``.csv`` file (a header row; the label is the last column or the
-column named ``target``) or ``.npz`` archive (arrays ``X`` and ``y``) given by
-path. :func:`load` dispatches on a name or a path, :func:`load_train_test`
-also splits off the held-out examples (the files' own test split for
-Fashion-MNIST, :func:`train_test_split` for the others).
+plus any ``.csv`` file (delimiter detected, header row optional; the label is
+the last column or the column named ``target``) or ``.npz`` archive (arrays
+``X`` and ``y``) given by path; labels must be classes (integers or words).
+:func:`load` dispatches on a name or a path, :func:`load_train_test` also
+splits off the held-out examples (the files' own test split for Fashion-MNIST,
+:func:`train_test_split` for the others).
 
 Features are standardised with statistics of the training split only
 (:class:`Standardizer`, :func:`standardize`), so that nothing about the
 held-out examples leaks into training.
 
 scikit-learn is imported only by the loaders that need it. The code sits in
-:mod:`.generated` (moons, circles, spirals), :mod:`.files` (bundled sets, IDX,
-CSV, NPZ) and :mod:`.split` (splitting, scaling, :func:`load` by name); every
-public name is re-exported here.
+:mod:`.generated` (moons, circles, spirals), :mod:`.files` (bundled sets, IDX),
+:mod:`.tables` (CSV and NPZ, with labels for training or without for
+predicting: :func:`load_features`) and :mod:`.split` (splitting, scaling,
+:func:`load` by name); every public name is re-exported here.
 """
 
 from .files import (
@@ -42,13 +44,12 @@ from .files import (
     digits,
     fashion_mnist,
     iris,
-    load_csv,
-    load_npz,
     read_idx,
     wine,
 )
 from .generated import circles, moons, spirals
 from .split import NAMES, Standardizer, load, load_train_test, standardize, train_test_split
+from .tables import load_csv, load_features, load_npz
 
 __all__ = [
     "FASHION_MNIST_DIR",
@@ -63,6 +64,7 @@ __all__ = [
     "iris",
     "load",
     "load_csv",
+    "load_features",
     "load_npz",
     "load_train_test",
     "moons",

@@ -1,15 +1,14 @@
-"""Data read from files: scikit-learn's bundled sets, Fashion-MNIST's IDX files, CSV, NPZ.
+"""Data sets read from files: scikit-learn's bundled sets and Fashion-MNIST's IDX files.
 
 Nothing is downloaded. scikit-learn is imported by the bundled loaders only.
+The user's own CSV and NPZ files are read by :mod:`.tables`.
 """
 
 from __future__ import annotations
 
-import csv
 import gzip
 import math
 import os
-import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -22,8 +21,6 @@ __all__ = [
     "digits",
     "fashion_mnist",
     "iris",
-    "load_csv",
-    "load_npz",
     "read_idx",
     "wine",
 ]
@@ -208,140 +205,3 @@ def fashion_mnist(
         raise ValueError(f"{labels_path}: labels must lie in 0..9, found {labels.max()}")
     X = images.reshape(images.shape[0], -1).astype(dtype) / np.asarray(255, dtype=dtype)
     return X, labels.astype(np.int64)
-
-
-# -- user files ---------------------------------------------------------------
-
-
-def _encode_labels(values: np.ndarray, source: str) -> np.ndarray:
-    """Integer labels as they are; anything else mapped to 0..k-1 in sorted order."""
-    values = np.asarray(values)
-    if values.dtype.kind in "iub":
-        return values.astype(np.int64)
-    if values.dtype.kind == "f":
-        if not np.isfinite(values).all():
-            raise ValueError(f"{source}: the labels hold NaN or inf")
-        if np.array_equal(values, np.round(values)):
-            return values.astype(np.int64)
-    if values.dtype.kind not in "fUS":
-        raise ValueError(f"{source}: labels of dtype {values.dtype} are not class labels")
-    return np.unique(values, return_inverse=True)[1].astype(np.int64).reshape(-1)
-
-
-def _number(text: str) -> float | None:
-    try:
-        return float(text)
-    except ValueError:
-        return None
-
-
-def load_csv(
-    path: str | os.PathLike, *, target: str | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """Read a CSV file: a header row, then one example per row.
-
-    The label is the column named ``target``, or the last column when
-    ``target`` is None; every other column is a numeric feature. Labels that
-    are all integers (``3`` or ``3.0``) are kept; any other labels (words,
-    fractions) become 0..k-1 in the sorted order of their distinct values.
-
-    Raises
-    ------
-    FileNotFoundError
-        No such file.
-    ValueError
-        Naming the file: it is empty or has no data rows, ``target`` is not a
-        column, there is no feature column, a row has the wrong number of
-        fields, or a feature is missing or not a number (line and column named).
-    """
-    path = Path(path)
-    with path.open(newline="") as handle:
-        rows = [row for row in csv.reader(handle) if row and any(f.strip() for f in row)]
-    if not rows:
-        raise ValueError(f"{path}: empty file (expected a header row and data rows)")
-    header, body = [name.strip() for name in rows[0]], rows[1:]
-    if not body:
-        raise ValueError(f"{path}: no data rows after the header")
-    if len(header) < 2:
-        raise ValueError(f"{path}: needs at least one feature column and a label column")
-    if target is None:
-        label_column = len(header) - 1
-    elif target in header:
-        label_column = header.index(target)
-    else:
-        raise ValueError(f"{path}: no column named {target!r} (columns: {', '.join(header)})")
-    features = np.empty((len(body), len(header) - 1))
-    labels = []
-    for i, row in enumerate(body):
-        line = i + 2
-        if len(row) != len(header):
-            raise ValueError(
-                f"{path}, line {line}: {len(row)} fields, the header has {len(header)}"
-            )
-        fields = [f.strip() for f in row]
-        labels.append(fields.pop(label_column))
-        names = header[:label_column] + header[label_column + 1 :]
-        for j, (name, text) in enumerate(zip(names, fields, strict=True)):
-            value = _number(text)
-            if value is None:
-                what = "missing value" if not text else f"non-numeric value {text!r}"
-                raise ValueError(f"{path}, line {line}: {what} in feature column {name!r}")
-            features[i, j] = value
-    if any(not label for label in labels):
-        raise ValueError(f"{path}: a label is missing in column {header[label_column]!r}")
-    numbers_ = [_number(label) for label in labels]
-    raw = np.array(labels) if None in numbers_ else np.array(numbers_, dtype=np.float64)
-    return features, _encode_labels(raw, str(path))
-
-
-def load_npz(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
-    """Read an ``.npz`` archive holding arrays ``X`` (n, d) and ``y`` (n,).
-
-    Loaded with ``allow_pickle=False``: object arrays are refused. ``X`` must
-    be numeric (it is returned as float64); ``y`` may be integers, integral
-    floats, or strings (mapped to 0..k-1 in sorted order).
-
-    Raises
-    ------
-    FileNotFoundError
-        No such file.
-    ValueError
-        Naming the file: not an npz archive, ``X`` or ``y`` missing, pickled
-        (object) arrays, wrong shapes, non-numeric or non-finite ``X``, no examples.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such file")
-    try:
-        archive = np.load(path, allow_pickle=False)
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as err:
-        raise ValueError(f"{path}: not a readable .npz archive ({err})") from None
-    if not isinstance(archive, np.lib.npyio.NpzFile):
-        raise ValueError(f"{path}: a single .npy array, expected an .npz archive with X and y")
-    with archive:
-        missing = [key for key in ("X", "y") if key not in archive.files]
-        if missing:
-            raise ValueError(
-                f"{path}: missing array {missing[0]!r} (expected X and y, "
-                f"found {', '.join(archive.files) or 'nothing'})"
-            )
-        try:
-            X, y = archive["X"], archive["y"]
-        except (ValueError, OSError, EOFError, zipfile.BadZipFile) as err:
-            raise ValueError(f"{path}: cannot read X and y ({err})") from None
-    if X.ndim != 2:
-        raise ValueError(f"{path}: X must be 2-D (n_samples, n_features), got shape {X.shape}")
-    if y.ndim == 2 and y.shape[1] == 1:
-        y = y[:, 0]
-    if y.ndim != 1:
-        raise ValueError(f"{path}: y must be 1-D (n_samples,), got shape {y.shape}")
-    if X.shape[0] != y.shape[0]:
-        raise ValueError(f"{path}: X has {X.shape[0]} rows but y has {y.shape[0]} labels")
-    if X.shape[0] == 0 or X.shape[1] == 0:
-        raise ValueError(f"{path}: no examples or no features (X has shape {X.shape})")
-    if X.dtype.kind not in "biuf":
-        raise ValueError(f"{path}: X must be numeric, got dtype {X.dtype}")
-    X = X.astype(np.float64)
-    if not np.isfinite(X).all():
-        raise ValueError(f"{path}: X holds NaN or inf")
-    return X, _encode_labels(y, str(path))

@@ -14,8 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .files import breast_cancer, digits, fashion_mnist, iris, load_csv, load_npz, wine
+from .files import breast_cancer, digits, fashion_mnist, iris, wine
 from .generated import Seed, circles, moons, spirals
+from .tables import load_csv, load_npz
 
 __all__ = [
     "NAMES",
@@ -177,7 +178,8 @@ def load(
     data_dir: str | os.PathLike | None = None,
     target: str | None = None,
     seed: Seed = 0,
-) -> tuple[np.ndarray, np.ndarray]:
+    return_names: bool = False,
+):
     """Load a data set by name (one of :data:`NAMES`) or a ``.csv``/``.npz`` file by path.
 
     Parameters
@@ -191,13 +193,17 @@ def load(
         The label column of a CSV file; the last column by default.
     seed : int or Generator, default 0
         Seeds the generated data sets (moons, circles, spirals: 300 points each).
+    return_names : bool, default False
+        Also return the names of the labels (see below).
 
     Returns
     -------
     X, y
         ``(n_samples, n_features)`` floats and ``(n_samples,)`` int labels. For
         ``fashion_mnist`` this is the training file only; :func:`load_train_test`
-        gives its test file as the held-out split.
+        gives its test file as the held-out split. With ``return_names``, a
+        third value: for a file whose labels are words, the words in the order
+        of their codes (``names[y]`` are the file's labels), else None.
 
     Raises
     ------
@@ -209,16 +215,21 @@ def load(
     """
     what = _resolve(name_or_path)
     if isinstance(what, Path):
-        return load_npz(what) if what.suffix.lower() == ".npz" else load_csv(what, target=target)
+        if what.suffix.lower() == ".npz":
+            return load_npz(what, return_names=return_names)
+        return load_csv(what, target=target, return_names=return_names)
     if what == "moons":
-        return moons(rng=seed)
-    if what == "circles":
-        return circles(rng=seed)
-    if what == "spirals":
-        return spirals(rng=seed)
-    if what == "fashion_mnist":
-        return fashion_mnist("train", data_dir=data_dir)
-    return {"iris": iris, "wine": wine, "breast_cancer": breast_cancer, "digits": digits}[what]()
+        X, y = moons(rng=seed)
+    elif what == "circles":
+        X, y = circles(rng=seed)
+    elif what == "spirals":
+        X, y = spirals(rng=seed)
+    elif what == "fashion_mnist":
+        X, y = fashion_mnist("train", data_dir=data_dir)
+    else:
+        loader = {"iris": iris, "wine": wine, "breast_cancer": breast_cancer, "digits": digits}
+        X, y = loader[what]()
+    return (X, y, None) if return_names else (X, y)
 
 
 def load_train_test(
@@ -228,7 +239,8 @@ def load_train_test(
     data_dir: str | os.PathLike | None = None,
     target: str | None = None,
     seed: int = 0,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    return_names: bool = False,
+):
     """Load a data set and split off its held-out examples.
 
     Fashion-MNIST keeps the split its files give (60000 train, 10000 test;
@@ -240,11 +252,16 @@ def load_train_test(
     -------
     X_train, X_test, y_train, y_test
         In the order of scikit-learn's ``train_test_split``. Not standardised:
-        see :func:`standardize`.
+        see :func:`standardize`. With ``return_names``, the label names of
+        :func:`load` come fifth.
     """
     if _resolve(name_or_path) == "fashion_mnist":
         X_train, y_train = fashion_mnist("train", data_dir=data_dir)
         X_test, y_test = fashion_mnist("test", data_dir=data_dir)
-        return X_train, X_test, y_train, y_test
-    X, y = load(name_or_path, data_dir=data_dir, target=target, seed=seed)
-    return train_test_split(X, y, test_size=test_size, seed=seed)
+        split, names = (X_train, X_test, y_train, y_test), None
+    else:
+        X, y, names = load(
+            name_or_path, data_dir=data_dir, target=target, seed=seed, return_names=True
+        )
+        split = train_test_split(X, y, test_size=test_size, seed=seed)
+    return (*split, names) if return_names else split
