@@ -253,3 +253,37 @@ def test_early_stopping_stops_at_the_same_epoch_in_chunks(tmp_path, every):
     chunked = run(settings, checkpoint=tmp_path / "ck.npz", checkpoint_every=every)
     assert (chunked.stopped_epoch, chunked.best_epoch) == (whole.stopped_epoch, whole.best_epoch)
     assert chunked.costs == whole.costs
+
+
+# -- permissions ------------------------------------------------------------------------------
+@pytest.mark.parametrize("umask", [0o022, 0o077, 0o002])
+def test_written_files_get_the_umasks_permissions(tmp_path, umask):
+    """tempfile.mkstemp makes 0600 files; the renamed file must look like any other."""
+    from descend.checkpoint import atomic_write
+
+    old = os.umask(umask)
+    try:
+        path = save_params(tmp_path / "p.npz", {"W1": np.ones((2, 2))})
+        assert path.stat().st_mode & 0o777 == 0o666 & ~umask
+        (tmp_path / "kept").write_bytes(b"")
+        os.chmod(tmp_path / "kept", 0o640)
+        atomic_write(tmp_path / "kept", lambda f: f.write(b"new"))  # replacing keeps the mode
+        assert (tmp_path / "kept").stat().st_mode & 0o777 == 0o640
+    finally:
+        os.umask(old)
+
+
+def test_cli_files_get_the_umasks_permissions(tmp_path):
+    old = os.umask(0o022)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "descend", "train", "--epochs", "2", "--save",
+             str(tmp_path / "m.npz"), "--checkpoint", str(tmp_path / "ck.npz"), "--out",
+             str(tmp_path)],
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+    finally:
+        os.umask(old)
+    assert done.returncode == 0, done.stderr
+    for name in ("m.npz", "ck.npz", "train-cost.png"):
+        assert (tmp_path / name).stat().st_mode & 0o777 == 0o644, name

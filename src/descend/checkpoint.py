@@ -15,13 +15,16 @@ with ``np.load(path, allow_pickle=False)``::
 Writes are atomic: the archive goes to a temporary file in the same folder,
 which is flushed and ``fsync``-ed, then renamed over the target with
 ``os.replace``. A crash leaves either the old file or the new one, never a torn
-one. Reading checks the format and names what is wrong.
+one. The file gets the permissions of any new file under the user's umask (or
+keeps those of the file it replaces), not the temporary file's private 0600.
+Reading checks the format and names what is wrong.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import stat
 import tempfile
 import zipfile
 from collections.abc import Callable, Mapping
@@ -45,6 +48,16 @@ __all__ = [
 FORMAT = "descend-checkpoint-1"
 
 
+def _new_file_mode(path: Path) -> int:
+    """The mode ``open(path, "w")`` would give: the old file's, else 0o666 less the umask."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        umask = os.umask(0)  # reading the umask means setting it; put it straight back
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
 def atomic_write(path: str | os.PathLike, write: Callable[[IO[bytes]], None]) -> Path:
     """Write a file through ``write(file)`` so that it appears whole or not at all."""
     path = Path(path)
@@ -54,6 +67,7 @@ def atomic_write(path: str | os.PathLike, write: Callable[[IO[bytes]], None]) ->
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(fd, "wb") as f:
+            os.chmod(tmp, _new_file_mode(path))  # mkstemp makes it 0600
             write(f)
             f.flush()
             os.fsync(f.fileno())
@@ -151,6 +165,8 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no checkpoint at {path}")
+    if not zipfile.is_zipfile(path):
+        raise ValueError(f"checkpoint {path} is unreadable (corrupt, truncated, or not an .npz)")
     try:
         with np.load(path, allow_pickle=False) as archive:
             data = {key: archive[key] for key in archive.files}
