@@ -4,16 +4,21 @@ Each task is :func:`descend.runs.run` on one :class:`~descend.runs.RunSettings`,
 so a sweep's row equals what ``descend train`` prints for the same settings.
 Tasks run on a ``LocalCluster`` of worker *processes* started for the sweep
 (and always shut down, Ctrl-C included), or on an existing cluster given by
-its scheduler address. A task whose worker dies is run again elsewhere by Dask
-(up to ``distributed.scheduler.allowed-failures`` times); the sweep reports
-which tasks that happened to.
+its scheduler address. Ctrl-C is the main process's to handle: the workers are
+started with SIGINT blocked, so that they neither print tracebacks of their
+own nor die before the cluster closes them. A task whose worker dies is run
+again elsewhere by Dask (up to ``distributed.scheduler.allowed-failures``
+times); the sweep reports which tasks that happened to.
 """
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
-from collections.abc import Callable, Sequence
+import signal
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -74,6 +79,34 @@ def _suspicious(keys: list[str]) -> Callable[..., dict[str, int]]:
     return count
 
 
+@contextlib.contextmanager
+def _sigint_blocked() -> Iterator[None]:
+    """Block SIGINT in this thread while a local cluster starts; deliver it afterwards.
+
+    Threads started meanwhile (Dask's event loop) inherit the blocked mask, and so
+    do the worker processes they spawn (the mask survives ``exec``): Ctrl-C at the
+    terminal then reaches only this process, which shuts the cluster down in
+    order. A Ctrl-C pressed while the cluster starts is delivered on leaving,
+    once the cluster can be closed.
+    """
+    if threading.current_thread() is not threading.main_thread() or not hasattr(
+        signal, "pthread_sigmask"
+    ):
+        yield
+        return
+    # multiprocessing starts its resource tracker with SIGINT blocked and then *unblocks*
+    # it in the calling thread (Dask's event loop); started here first, it leaves that
+    # thread's mask alone
+    from multiprocessing import resource_tracker
+
+    resource_tracker.ensure_running()
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
 def sweep(
     settings: Sequence[RunSettings],
     *,
@@ -111,15 +144,17 @@ def sweep(
             else:
                 # the nanny's shutdown chatter is not the user's business
                 logging.getLogger("distributed").setLevel(logging.ERROR)
-                cluster = LocalCluster(
-                    n_workers=workers,
-                    threads_per_worker=1,
-                    processes=True,
-                    host="127.0.0.1",
-                    dashboard_address=None,
-                )
-                owned.append(cluster)
-                client = Client(cluster)
+                with _sigint_blocked():
+                    cluster = LocalCluster(
+                        n_workers=workers,
+                        threads_per_worker=1,
+                        processes=True,
+                        host="127.0.0.1",
+                        dashboard_address=":0",  # any free port: never "8787 is in use"
+                        silence_logs=logging.ERROR,  # the workers' chatter too
+                    )
+                    owned.append(cluster)
+                    client = Client(cluster)
             owned.insert(0, client)
         keys = [
             f"descend-run-{i}-{s.optimizer}-{s.learning_rate:g}-{s.seed}"
