@@ -232,7 +232,7 @@ def test_partial_fit_accepts_batches_missing_some_classes(iris):
         ([{"classes": [0, 1]}, {"classes": [0, 1, 2]}], "is not the same as on the last call"),
         ([{"classes": [0, 1], "new_label": 2}], r"y has classes \[2\] not in classes_ \[0, 1\]"),
         ([{"classes": [0, 1], "early_stopping": True}], "does not support early_stopping"),
-        ([{"classes": [3]}], "needs at least 2 classes, got 1 class"),
+        ([{"classes": [3]}], "needs samples of at least 2 classes .* only one class: 3"),
     ],
 )
 def test_partial_fit_errors(calls, match):
@@ -274,10 +274,67 @@ def test_early_stopping_keeps_the_best_validation_weights(iris):
     assert clf.score(X, y) > 0.85
 
 
-def test_early_stopping_needs_two_validation_examples():
-    X, y = np.arange(20.0).reshape(10, 2), np.array([0, 1] * 5)
-    with pytest.raises(ValueError, match="validation set is too small"):
-        MLPClassifier(early_stopping=True, validation_fraction=0.1).fit(X, y)
+@pytest.mark.parametrize(
+    ("X", "y", "fraction"),
+    [
+        (np.arange(20.0).reshape(10, 2), np.array([0, 1] * 5), 0.1),  # 1 held out, 2 classes
+        (np.arange(8.0).reshape(4, 2), np.array([0, 0, 0, 1]), 0.5),  # a class of 1
+        (np.arange(8.0).reshape(4, 2), np.array(["a", "b", "b", "b"]), 0.5),
+        (np.arange(12.0).reshape(6, 2), np.array([0, 0, 1, 1, 2, 2]), 0.1),  # 3 classes
+    ],
+)
+def test_early_stopping_split_too_small_gives_scikit_learns_message(X, y, fraction):
+    """The message starts with scikit-learn's own for the same data, and adds the counts."""
+    from sklearn.neural_network import MLPClassifier as SklearnMLP
+
+    with pytest.raises(ValueError) as theirs:
+        SklearnMLP(early_stopping=True, validation_fraction=fraction).fit(X, y)
+    with pytest.raises(ValueError) as ours:
+        MLPClassifier(early_stopping=True, validation_fraction=fraction).fit(X, y)
+    assert str(ours.value).startswith(str(theirs.value)), (str(ours.value), str(theirs.value))
+    assert f"validation_fraction={fraction}" in str(ours.value)
+
+
+def test_early_stopping_split_is_scikit_learns(iris):
+    """Two classes are stratified on sklearn's binarised labels: the very same rows."""
+    from sklearn.model_selection import train_test_split
+
+    X, y = iris[0][50:], iris[1][50:]
+    clf = MLPClassifier(early_stopping=True, validation_fraction=0.2, random_state=3)
+    clf.classes_, clf._random_state = np.unique(y), np.random.RandomState(3)
+    _, X_val, _, _ = clf._early_stopping_split(X, np.zeros((1, 100)), y)
+    binarised = np.array([str(v) for v in (y == y.max())])
+    _, expected = train_test_split(X, random_state=3, test_size=0.2, stratify=binarised)
+    np.testing.assert_array_equal(X_val, expected)
+
+
+def test_single_class_error_is_scikit_learns_wording():
+    with pytest.raises(ValueError, match=r"^This solver needs samples of at least 2 classes in "
+                       r"the data, but the data contains only one class: 'cat'$"):  # fmt: skip
+        MLPClassifier().fit(np.ones((3, 2)), np.array(["cat"] * 3))
+
+
+@pytest.mark.parametrize("verbose", [1, 2, 10, True])
+def test_verbose_takes_scikit_learns_integer_levels(iris, capsys, verbose):
+    X, y = iris
+    quiet_fit(MLPClassifier((4,), max_iter=2, verbose=verbose, random_state=0), X, y)
+    assert capsys.readouterr().out.count("Iteration") == 2
+
+
+@pytest.mark.parametrize(
+    ("verbose", "error"), [(-1, ValueError), (0.5, TypeError), ("yes", TypeError)]
+)
+def test_verbose_refuses_other_values(iris, verbose, error):
+    with pytest.raises(error, match="verbose"):
+        MLPClassifier(verbose=verbose).fit(*iris)
+
+
+def test_n_iter_no_change_inf_runs_every_epoch(iris):
+    X, y = iris
+    clf = MLPClassifier((4,), max_iter=25, tol=10.0, n_iter_no_change=np.inf, random_state=0)
+    with pytest.warns(ConvergenceWarning):
+        clf.fit(X, y)
+    assert clf.n_iter_ == 25
 
 
 # -- prediction and attributes --------------------------------------------------------
@@ -378,7 +435,7 @@ def test_invalid_hyperparameters_are_refused_at_fit(params, error, match):
     [
         (np.array([0.5, 1.5, 2.5, 0.1]), "Unknown label type"),
         (np.array([[0, 1], [1, 0], [1, 1], [0, 0]]), "y should be a 1d array"),
-        (np.array([1, 1, 1, 1]), "needs at least 2 classes, got 1 class"),
+        (np.array([1, 1, 1, 1]), "needs samples of at least 2 classes .* only one class: 1"),
     ],
 )
 def test_invalid_targets(y, match):

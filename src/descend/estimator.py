@@ -134,8 +134,9 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         Seeds the initial weights, the shuffles and the validation split.
     tol : float, default 1e-4
         Improvement, ``>= 0``, below which an epoch counts as no progress.
-    verbose : bool, default False
-        Print the loss of each epoch.
+    verbose : bool or int, default False
+        Print the loss of each epoch when true or a positive int (scikit-learn's
+        ``verbose=10`` works; every level prints the same).
     warm_start : bool, default False
         ``fit`` continues from the previous weights *and optimizer state*.
     momentum : float, default 0.9
@@ -255,7 +256,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         shuffle: bool = True,
         random_state: int | np.random.RandomState | None = None,
         tol: float = 1e-4,
-        verbose: bool = False,
+        verbose: bool | int = False,
         warm_start: bool = False,
         momentum: float = 0.9,
         early_stopping: bool = False,
@@ -321,8 +322,10 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         if self.n_iter_no_change != np.inf:
             check_int("n_iter_no_change", self.n_iter_no_change, 1)
         check_positive("tol", self.tol, allow_zero=True)
-        for flag in ("shuffle", "verbose", "warm_start", "early_stopping"):
+        for flag in ("shuffle", "warm_start", "early_stopping"):
             check_bool(flag, getattr(self, flag))
+        if not isinstance(self.verbose, bool | np.bool_):
+            check_int("verbose", self.verbose, 0)  # scikit-learn takes levels: verbose=10
         if self.backend not in training.BACKENDS:
             choices = ", ".join(training.BACKENDS)
             raise ValueError(f"Invalid backend: {self.backend!r} (expected one of {choices})")
@@ -365,8 +368,10 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
     def _set_classes(self, classes: np.ndarray) -> None:
         classes = unique_labels(classes)
         if classes.size < 2:
+            # scikit-learn's wording (LogisticRegression, LinearSVC) for the same problem
             raise ValueError(
-                f"MLPClassifier needs at least 2 classes, got 1 class: {classes.tolist()}"
+                "This solver needs samples of at least 2 classes in the data, but the data "
+                f"contains only one class: {classes[0].item()!r}"
             )
         self.classes_ = classes
 
@@ -525,22 +530,43 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
             self.best_loss_ = -stopper.best_score
 
     def _early_stopping_split(self, X, Y, y):
-        """Hold out ``validation_fraction`` of the rows, stratified (scikit-learn's split)."""
-        n_val = math.ceil(self.validation_fraction * X.shape[0])
-        n_classes = self.classes_.size
-        if n_val < max(2, n_classes) or X.shape[0] - n_val < n_classes:
+        """Hold out ``validation_fraction`` of the rows, stratified, as scikit-learn does.
+
+        For two classes scikit-learn stratifies on its binarised labels, the
+        strings "True" (``classes_[1]``) and "False", and so does descend: the same
+        split and the same messages when it is too small (with the counts and
+        the classes appended). More classes are stratified on the labels (where
+        scikit-learn does not stratify). Either way a validation set of fewer than
+        two examples, or of fewer examples than classes, gets scikit-learn's
+        "The validation set is too small" message.
+        """
+        n, n_classes = X.shape[0], self.classes_.size
+        n_val = math.ceil(self.validation_fraction * n)
+        counts = f"{n} examples, validation_fraction={self.validation_fraction}"
+        binary = n_classes == 2
+        if not binary and (n_val < n_classes or n - n_val < n_classes):
             raise ValueError(
-                f"The validation set is too small: validation_fraction="
-                f"{self.validation_fraction} of {X.shape[0]} examples holds out {n_val}, "
-                f"and both parts need one example of each of the {n_classes} classes. "
-                "Increase 'validation_fraction' or the size of your dataset."
+                "The validation set is too small. Increase 'validation_fraction' or the size "
+                f"of your dataset. ({counts}, {n_classes} classes)"
             )
-        index_train, index_val = train_test_split(
-            np.arange(X.shape[0]),
-            random_state=self._random_state,
-            test_size=self.validation_fraction,
-            stratify=y,
-        )
+        strata = np.where(y == self.classes_[1], "True", "False") if binary else y
+        try:
+            index_train, index_val = train_test_split(
+                np.arange(n),
+                random_state=self._random_state,
+                test_size=self.validation_fraction,
+                stratify=strata,
+            )
+        except ValueError as err:
+            if binary:
+                true, false = self.classes_[1].item(), self.classes_[0].item()
+                counts += f"; 'True' is class {true!r}, 'False' class {false!r}"
+            raise ValueError(f"{err} ({counts})") from None
+        if index_val.size < 2:
+            raise ValueError(
+                "The validation set is too small. Increase 'validation_fraction' or the size "
+                f"of your dataset. ({counts})"
+            )
         return X[index_train], X[index_val], Y[:, index_train], y[index_val]
 
     def _stopping_message(self) -> str:
