@@ -65,6 +65,7 @@ __all__ = [
     "__version__",
     "check",
     "load_checkpoint",
+    "load_model",
     "save_checkpoint",
     "schedules",
 ]
@@ -75,6 +76,7 @@ _LAZY = {  # name -> module; loaded on first access to keep `import descend` lig
     "Checkpoint": "checkpoint",
     "check": "checker",  # the learner's checker: descend.check("my_notebook.ipynb")
     "load_checkpoint": "checkpoint",
+    "load_model": "model",  # descend.load_model("model.npz").predict(X), from descend train --save
     "save_checkpoint": "checkpoint",
 }
 

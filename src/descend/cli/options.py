@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from ..optim.checks import check_int, check_positive
 
 __all__ = [
+    "OPTIMIZER_ALIASES",
     "add_data_options",
     "add_learning_rate_option",
     "add_network_options",
@@ -23,10 +24,16 @@ __all__ = [
     "add_optimizers_option",
     "add_output_options",
     "add_seed_option",
+    "check_rates_named",
     "hidden",
     "names",
+    "nonnegative_int",
+    "optimizer_name",
+    "optimizer_names",
+    "optimizer_rates",
     "positive_float",
     "positive_int",
+    "rate_of",
     "rates",
     "seeds",
 ]
@@ -34,6 +41,10 @@ __all__ = [
 #: Hidden layer sizes of every command's network, unless --hidden says otherwise.
 HIDDEN = (64,)
 BATCH_SIZE = 64
+
+#: Other names of optimizers: scikit-learn's solver "sgd" (descend.MLPClassifier's too)
+#: is plain gradient descent, "gd" (the estimator's SOLVER_ALIASES, kept equal by a test).
+OPTIMIZER_ALIASES = {"sgd": "gd"}
 
 # parsers and their argument groups share this base class, and with it add_argument
 Options = argparse._ActionsContainer
@@ -46,6 +57,14 @@ def positive_int(text: str) -> int:
         return check_int("value", int(text), minimum=1)
     except (ValueError, TypeError):
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+
+
+def nonnegative_int(text: str) -> int:
+    """``"0"`` -> 0; negatives and non-integers are refused (seeds)."""
+    try:
+        return check_int("value", int(text), minimum=0)
+    except (ValueError, TypeError):
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}") from None
 
 
 def positive_float(text: str) -> float:
@@ -95,9 +114,10 @@ def names(text: str) -> list[str]:
 
 
 def hidden(text: str) -> list[int]:
-    """``"64,32"`` -> ``[64, 32]``: hidden layer sizes, each positive."""
+    """``"64,32"`` -> ``[64, 32]``: hidden layer sizes, each positive, none left out."""
+    fields = [t.strip() for t in text.split(",")]
     try:
-        sizes = [int(n) for n in text.split(",") if n.strip()]
+        sizes = [int(t) for t in fields]
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected sizes like 64,32, got {text!r}") from None
     try:
@@ -106,17 +126,54 @@ def hidden(text: str) -> list[int]:
         raise argparse.ArgumentTypeError(f"layer sizes must be positive, got {text!r}") from None
 
 
+def optimizer_name(text: str) -> str:
+    """``"Adam"`` -> ``"adam"``, ``"SGD"`` -> ``"gd"``: names ignore case, aliases resolve.
+
+    Whether the registry knows the name is checked when the command runs
+    (:func:`descend.cli.common.check_optimizers`), which lists the valid ones.
+    """
+    name = text.strip().lower()
+    return OPTIMIZER_ALIASES.get(name, name)
+
+
+def optimizer_names(text: str) -> list[str]:
+    """``"GD, adam"`` -> ``["gd", "adam"]``: :func:`names`, each an :func:`optimizer_name`."""
+    return [optimizer_name(n) for n in names(text)]
+
+
+def optimizer_rates(text: str) -> dict[str | None, float]:
+    """One learning rate for all, or one per optimizer: ``"gd=0.1,adam=0.001"``.
+
+    Returns a dict keyed by optimizer name, and by ``None`` for a bare rate, which
+    applies to every optimizer not named: ``"0.01"`` -> ``{None: 0.01}``,
+    ``"0.05,adam=0.001"`` -> ``{None: 0.05, "adam": 0.001}``.
+    """
+    found: dict[str | None, float] = {}
+    for item in names(text):
+        name, equals, value = item.rpartition("=")
+        key = optimizer_name(name) if equals else None
+        if equals and not key:
+            raise argparse.ArgumentTypeError(f"expected NAME=RATE, got {item!r}")
+        if key in found:
+            what = f"optimizer {key!r}" if key else "the rate of every optimizer"
+            raise argparse.ArgumentTypeError(f"{what} is given twice in {text!r}")
+        found[key] = positive_float(value)
+    return found
+
+
 def rates(text: str) -> list[float]:
     """``"0.001,0.01"`` -> ``[0.001, 0.01]``, each positive."""
     return [positive_float(t) for t in names(text)]
 
 
 def seeds(text: str) -> list[int]:
-    """``"0,1"`` -> ``[0, 1]``."""
+    """``"0,1"`` -> ``[0, 1]``, each ``>= 0``."""
     try:
-        return [int(t) for t in names(text)]
+        return [check_int("seed", int(t), minimum=0) for t in names(text)]
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected integer seeds like 0,1, got {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"expected integer seeds >= 0 like 0,1, got {text!r}"
+        ) from None
 
 
 # -- option groups --------------------------------------------------------------------
@@ -188,14 +245,15 @@ def add_network_options(
 
 
 def add_optimizer_option(p: Options, *, default: str) -> None:
-    """--optimizer: one name of the registry."""
+    """--optimizer: one name of the registry, in any case ("sgd" is "gd")."""
     from ..registry import NAMES
 
     p.add_argument(
         "--optimizer",
+        type=optimizer_name,
         default=default,
         metavar="NAME",
-        help=f"one of {', '.join(NAMES)} (default: %(default)s)",
+        help=f"one of {', '.join(NAMES)}, in any case; sgd is gd (default: %(default)s)",
     )
 
 
@@ -205,27 +263,55 @@ def add_optimizers_option(p: Options, *, default: Sequence[str]) -> None:
 
     p.add_argument(
         "--optimizers",
-        type=names,
+        type=optimizer_names,
         default=list(default),
         metavar="NAMES",
-        help=f"comma-separated names among {', '.join(NAMES)} (default: {','.join(default)})",
+        help=f"comma-separated names among {', '.join(NAMES)}, in any case "
+        f"(default: {','.join(default)})",
     )
 
 
-def add_learning_rate_option(p: Options, *, help_text: str, default_text: str) -> None:
-    """--learning-rate, None when not given: ``default_text`` says what the command does then."""
+def add_learning_rate_option(
+    p: Options, *, help_text: str, default_text: str, per_optimizer: bool = False
+) -> None:
+    """--learning-rate, None when not given: ``default_text`` says what the command does then.
+
+    With ``per_optimizer`` (commands that train several optimizers) it takes one rate
+    for all or one per optimizer (:func:`optimizer_rates`).
+    """
     p.add_argument(
         "--learning-rate",
-        type=positive_float,
+        type=optimizer_rates if per_optimizer else positive_float,
         default=None,
-        metavar="RATE",
+        metavar="RATES" if per_optimizer else "RATE",
         help=f"{help_text} (default: {default_text})",
     )
 
 
+def rate_of(
+    name: str, given: dict[str | None, float] | None, default: float | None
+) -> float | None:
+    """The learning rate of optimizer ``name``: named in ``given``, else its bare rate, else
+    ``default``."""
+    given = given or {}
+    return given.get(name, given.get(None, default))
+
+
+def check_rates_named(given: dict[str | None, float] | None, optimizers: Sequence[str]) -> None:
+    """``ValueError`` when --learning-rate names an optimizer that is not being trained."""
+    stray = [k for k in (given or {}) if k is not None and k not in optimizers]
+    if stray:
+        raise ValueError(
+            f"--learning-rate names {stray[0]!r}, which is not among the optimizers "
+            f"({', '.join(optimizers)})"
+        )
+
+
 def add_seed_option(p: Options, *, help_text: str) -> None:
-    """--seed, any integer."""
-    p.add_argument("--seed", type=int, default=0, help=f"{help_text} (default: %(default)s)")
+    """--seed, an integer >= 0 (NumPy's generators take no negative seed)."""
+    p.add_argument(
+        "--seed", type=nonnegative_int, default=0, help=f"{help_text} (default: %(default)s)"
+    )
 
 
 def add_output_options(p: Options, command: Callable[[argparse.Namespace], int]) -> None:

@@ -84,7 +84,8 @@ def sweep(args: argparse.Namespace) -> int:
     )
     settings = grid(base, args.optimizers, args.learning_rates, args.seeds)
     start = time.perf_counter()
-    with progress(len(settings), "sweep", unit="run") as bar:
+    with progress(len(settings), "sweep", args.quiet, unit="run") as bar:
+        bar.start()
         result = run_sweep(
             settings,
             workers=args.workers,

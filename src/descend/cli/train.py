@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 
 from . import options
-from .common import check_optimizers, progress
+from .common import announce_compilation, check_optimizers, progress
 
-__all__ = ["register", "runs_predict", "train"]
+__all__ = ["register", "runs_predict", "train", "trained_network"]
 
 
 def register(subparsers) -> None:
@@ -102,7 +102,9 @@ def register(subparsers) -> None:
         "--save",
         default=None,
         metavar="PATH",
-        help="write the trained parameters to PATH as .npz (W1, b1, ...)",
+        help="write the trained model to PATH (.npz of plain arrays: the parameters W1, b1, "
+        "..., the standardisation, the class labels), for descend predict or "
+        "descend.load_model",
     )
     options.add_output_options(output, train)
 
@@ -110,7 +112,7 @@ def register(subparsers) -> None:
 def train(args: argparse.Namespace) -> int:
     """Train a classifier on a data set; report accuracies, write figures and files."""
     from .. import plots
-    from ..checkpoint import save_params
+    from ..model import Model
     from ..registry import DEFAULT_RATES
     from ..runs import RunSettings, prepare_data, run
 
@@ -138,9 +140,15 @@ def train(args: argparse.Namespace) -> int:
         patience=args.patience,
     )
     data = prepare_data(settings, args.data_dir)
+    quiet = args.quiet or not leader
+
+    def start(epoch: int) -> None:  # once the checkpoint is checked: errors come first
+        announce_compilation(args.backend, quiet)
+        bar.start(epoch)
+
     with (
         contextlib.nullcontext() if comm is None else limit_blas_threads(comm),
-        progress(settings.epochs, args.optimizer, disable=not leader) as bar,
+        progress(settings.epochs, args.optimizer, quiet) as bar,
     ):
         result = run(
             settings,
@@ -148,7 +156,8 @@ def train(args: argparse.Namespace) -> int:
             checkpoint=args.checkpoint,
             checkpoint_every=args.checkpoint_every,
             resume=args.resume,
-            on_epoch=lambda epoch, cost: (bar.update(1), bar.set_postfix(cost=f"{cost:.4f}")),
+            on_start=start,
+            on_epoch=lambda epoch, cost: bar.update(1, cost=cost),
             comm=comm,
             backend=args.backend,
         )
@@ -156,12 +165,19 @@ def train(args: argparse.Namespace) -> int:
         return 0
     summary = result.summary()
     summary["ranks"] = 1 if comm is None else comm.Get_size()
+    summary["network"] = trained_network(result.params)
+    summary["classes"] = [c.item() for c in data.labels]
     figures = []
     if args.save:
-        summary["saved"] = str(save_params(args.save, result.params))
+        summary["saved"] = str(Model.from_run(result).save(args.save))
     if result.costs:
-        ax = plots.cost_curves(
-            {args.optimizer: result.costs}, title=f"{args.dataset}: hidden {list(settings.hidden)}"
+        ax = plots.training_curves(
+            result.costs,
+            result.test_costs,
+            result.test_accuracies,
+            title=f"{args.dataset}: {args.optimizer}, learning rate {settings.learning_rate:g}, "
+            f"network {summary['network']}",
+            penalty=settings.l2 > 0,
         )
         figures.append(plots.save(ax, Path(args.out) / "train-cost.png"))
     if data.X_train.shape[0] == 2 and not data.softmax:
@@ -169,7 +185,10 @@ def train(args: argparse.Namespace) -> int:
             lambda P: runs_predict(result.params, P),
             data.X_train.T,
             data.y_train,
-            title=f"{args.optimizer}: held-out accuracy {result.test_accuracy:.4f}",
+            title=f"{args.optimizer}: training accuracy {result.train_accuracy:.4f} "
+            f"(held-out {result.test_accuracy:.4f})",
+            class_names=[str(c) for c in summary["classes"]],
+            points="training examples",
         )
         ax.set_xlabel("feature 1 (standardised)")
         ax.set_ylabel("feature 2 (standardised)")
@@ -181,7 +200,7 @@ def train(args: argparse.Namespace) -> int:
     resumed = f" (resumed at epoch {result.resumed_from})" if result.resumed_from else ""
     print(
         f"{args.dataset}: {summary['n_train']} training and {summary['n_test']} held-out "
-        f"examples, network {[data.X_train.shape[0], *settings.hidden, data.Y_train.shape[0]]}"
+        f"examples, network {summary['network']}"
     )
     print(
         f"optimizer {args.optimizer}, learning rate {settings.learning_rate:g}, "
@@ -197,10 +216,18 @@ def train(args: argparse.Namespace) -> int:
         )
     print(f"seconds            {result.seconds:.2f} ({result.backend} backend)")
     if args.save:
-        print(f"parameters saved to {summary['saved']}")
+        print(f"model saved to {summary['saved']} (descend predict {summary['saved']} --data FILE)")
     for f in figures:
         print(f"figure: {f}")
     return 0
+
+
+def trained_network(params) -> list[int]:
+    """Layer sizes of the network that was trained: inputs, hidden, outputs (1 for two classes)."""
+    return [
+        params["W1"].shape[1],
+        *(params[f"W{l}"].shape[0] for l in range(1, len(params) // 2 + 1)),
+    ]
 
 
 def runs_predict(params, P: np.ndarray) -> np.ndarray:

@@ -44,7 +44,10 @@ def register(subparsers) -> None:
     optimizer = p.add_argument_group("optimizers")
     options.add_optimizers_option(optimizer, default=("gd", "momentum", "adam"))
     options.add_learning_rate_option(
-        optimizer, help_text="one learning rate for all", default_text="a tuned rate per optimizer"
+        optimizer,
+        help_text="one learning rate for all (0.01), or one per optimizer (gd=0.002,adam=0.02)",
+        default_text="a tuned rate per optimizer and surface",
+        per_optimizer=True,
     )
     options.add_output_options(p.add_argument_group("output"), trajectory)
 
@@ -55,11 +58,19 @@ def trajectory(args: argparse.Namespace) -> int:
     from ..registry import make_optimizer
 
     check_optimizers(args.optimizers)
+    options.check_rates_named(args.learning_rate, args.optimizers)
     surface = surfaces.get_surface(args.surface)
     steps = args.steps or surface.steps
     paths, rows = {}, []
     for name in args.optimizers:
-        rate = args.learning_rate or surface.learning_rates[name]
+        rate = options.rate_of(name, args.learning_rate, None)
+        if rate is None:
+            if name not in surface.learning_rates:
+                raise ValueError(
+                    f"no tuned learning rate for {name!r} on the {surface.name} surface: "
+                    f"give one, --learning-rate {name}=RATE"
+                )
+            rate = surface.learning_rates[name]
         path = surfaces.run_path(surface, make_optimizer(name, rate), steps)
         paths[f"{name} (α={rate:g})"] = path
         end = path[-1]
@@ -81,6 +92,7 @@ def trajectory(args: argparse.Namespace) -> int:
         minimum=surface.minimum,
         log_levels=surface.log_levels,
         title=f"{surface.title}: {steps} steps",
+        labels=surface.axes,
     )
     figures = [plots.save(ax, out / f"trajectory-{surface.name}.png")]
 
@@ -103,6 +115,7 @@ def trajectory(args: argparse.Namespace) -> int:
         noisy,
         minimum=data.minimum,
         title=f"SGD against batch GD, α={rate:g}, {noisy_steps} updates",
+        labels=data.axes,
     )
     figures.append(plots.save(ax, out / "trajectory-sgd-vs-gd.png"))
 
