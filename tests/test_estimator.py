@@ -116,6 +116,9 @@ LEARNING_RATES = {"gd": 0.3, "sgd": 0.3, "momentum": 0.3, "nesterov": 0.3, "adag
 LEARNING_RATES.update(
     {"sf_sgd": 1.0, "sf_adamw": 0.03, "muon": 0.03, "lamb": 0.03, "lars": 3.0, "adafactor": 0.03}
 )  # (#13)
+# the element-wise rules of #13 (nadam, nadamw and lion learn at 0.01 in 100 epochs; RAdam
+# takes momentum steps for its first 5 updates, Adadelta's first steps are ~sqrt(eps))
+LEARNING_RATES.update({"radam": 0.1, "adamax": 0.03, "adadelta": 3.0})
 
 
 @pytest.mark.parametrize("solver", available_solvers())
