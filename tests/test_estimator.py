@@ -119,6 +119,7 @@ LEARNING_RATES.update(
 # the element-wise rules of #13 (nadam, nadamw and lion learn at 0.01 in 100 epochs; RAdam
 # takes momentum steps for its first 5 updates, Adadelta's first steps are ~sqrt(eps))
 LEARNING_RATES.update({"radam": 0.1, "adamax": 0.03, "adadelta": 3.0})
+LEARNING_RATES["prodigy"] = 1.0  # learning-rate-free: the rate multiplies its estimate d
 
 
 @pytest.mark.parametrize("solver", available_solvers())

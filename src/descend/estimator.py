@@ -63,6 +63,7 @@ SOLVER_HYPERPARAMETERS.update(
         "sf_sgd": {"momentum": "momentum"},
         "lars": {"momentum": "momentum"},
         "muon": {"momentum": "momentum"},
+        "prodigy": _ADAM_FAMILY,  # its rate multiplies d: pass learning_rate_init=1.0
     }
 )
 

@@ -10,6 +10,7 @@ from .lion import Lion, lion_update
 from .muon import Muon, newton_schulz
 from .nadam import NAdam, NAdamW, nadam_update
 from .partition import Partition
+from .prodigy import Prodigy
 from .radam import RAdam, radam_update
 from .schedule_free import ScheduleFreeAdamW, ScheduleFreeSGD
 from .sgd import GD, Momentum, gd_update, momentum_update
@@ -34,6 +35,7 @@ __all__ = [
     "Optimizer",
     "Params",
     "Partition",
+    "Prodigy",
     "RAdam",
     "RMSProp",
     "ScheduleFreeAdamW",
