@@ -33,7 +33,10 @@ class Surface:
 
     ``loss(p, batch)`` and ``grad(p, batch)`` take a point and, for surfaces
     built from data, the indices of the examples to average over (``None``:
-    all of them). ``n_examples`` is 0 for analytic surfaces.
+    all of them). ``n_examples`` is 0 for analytic surfaces. ``learning_rates``
+    holds a rate for every registry name (``descend trajectory``'s default);
+    Prodigy's is 1 everywhere, the rate it is meant to run at, so its paths
+    show its overshoot while ``d`` grows past the distance to the minimum.
     """
 
     name: str
@@ -76,6 +79,13 @@ def quadratic(condition: float = 20.0) -> Surface:
             "adamax": 0.5,
             "adadelta": 1.0,
             "lion": 0.1,
+            "muon": 0.2,
+            "sf_sgd": 0.09,
+            "sf_adamw": 0.2,
+            "lamb": 0.2,
+            "lars": 10.0,
+            "adafactor": 0.5,
+            "prodigy": 1.0,
         },
     )
 
@@ -114,6 +124,13 @@ def rosenbrock() -> Surface:
             "adamax": 0.3,
             "adadelta": 0.2,
             "lion": 0.003,
+            "muon": 0.02,
+            "sf_sgd": 1e-3,
+            "sf_adamw": 0.02,
+            "lamb": 0.02,
+            "lars": 5.0,
+            "adafactor": 0.1,
+            "prodigy": 1.0,
         },
         steps=3000,
         log_levels=True,
@@ -177,6 +194,13 @@ def logistic() -> Surface:
             "adamax": 2.0,
             "adadelta": 10.0,
             "lion": 0.2,
+            "muon": 0.1,
+            "sf_sgd": 1.0,
+            "sf_adamw": 0.1,
+            "lamb": 0.05,
+            "lars": 2.0,
+            "adafactor": 0.1,
+            "prodigy": 1.0,
         },
         steps=300,
         axes=("weight w", "bias b"),
@@ -224,6 +248,13 @@ def saddle() -> Surface:
             "adamax": 0.5,
             "adadelta": 10.0,
             "lion": 0.05,
+            "muon": 0.05,
+            "sf_sgd": 0.5,
+            "sf_adamw": 0.05,
+            "lamb": 0.02,
+            "lars": 10.0,
+            "adafactor": 0.5,
+            "prodigy": 1.0,
         },
         steps=150,
     )
@@ -274,6 +305,13 @@ def camel() -> Surface:
             "adamax": 0.3,
             "adadelta": 2.0,
             "lion": 0.02,
+            "muon": 0.05,
+            "sf_sgd": 0.02,
+            "sf_adamw": 0.05,
+            "lamb": 0.02,
+            "lars": 5.0,
+            "adafactor": 0.5,
+            "prodigy": 1.0,
         },
         steps=200,
     )
