@@ -129,6 +129,7 @@ RESUME_CASES = [
     ("sf_adamw", "numpy", {"early_stopping": True, "patience": 1}),
     ("adafactor", "numpy", {}),
     ("lamb", "numpy", {}),
+    ("prodigy", "numpy", {"l2": 0.01}),
 ]
 
 
@@ -191,6 +192,16 @@ KILL_CASES = [
     ("adam", ["--backend", "numba"]),
     ("adam", ["--backend", "numpy", "--early-stopping", "--patience", "30"]),
     ("amsgrad", ["--backend", "numba", "--early-stopping", "--patience", "30", "--l2", "1e-3"]),
+    # the modern pack (#13): one row per family, compiled where a kernel exists
+    ("nadam", ["--backend", "numba", "--l2", "1e-3"]),
+    ("radam", ["--backend", "numba", "--early-stopping", "--patience", "30"]),
+    ("lion", ["--backend", "numba"]),
+    ("lion", ["--backend", "numpy"]),
+    ("muon", ["--backend", "numpy"]),
+    ("sf_adamw", ["--backend", "numpy", "--early-stopping", "--patience", "30"]),
+    ("lamb", ["--backend", "numpy", "--l2", "1e-3"]),
+    ("adafactor", ["--backend", "numpy"]),
+    ("prodigy", ["--backend", "numpy"]),
 ]
 
 
