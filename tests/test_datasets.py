@@ -346,7 +346,7 @@ def test_csv_non_integer_number_labels_are_refused(tmp_path):
     with pytest.raises(ValueError, match=r"non-integer numbers such as 0.5; descend classifies"):
         datasets.load_csv(path)
     np.savez(tmp_path / "d.npz", X=np.ones((3, 1)), y=np.array([0.5, 1.0, 1.0]))
-    with pytest.raises(ValueError, match="non-integer numbers such as 0.5"):
+    with pytest.raises(ValueError, match=r"non-integer numbers such as 0\.5"):
         datasets.load_npz(tmp_path / "d.npz")
 
 
@@ -388,7 +388,7 @@ def test_load_and_load_train_test_return_label_names(tmp_path):
     path = csv_file(
         tmp_path, "x,y\n" + "".join(f"{i},{'cat' if i % 2 else 'dog'}\n" for i in range(8))
     )
-    X, y, names = datasets.load(path, return_names=True)
+    _, y, names = datasets.load(path, return_names=True)
     assert names.tolist() == ["cat", "dog"] and (names[y] == ["dog", "cat"] * 4).all()
     *split, names = datasets.load_train_test(path, return_names=True)
     assert len(split) == 4 and names.tolist() == ["cat", "dog"]
@@ -416,7 +416,7 @@ def test_load_features_errors(tmp_path):
     with pytest.raises(ValueError, match="5 feature columns"):
         datasets.load_features(tmp_path / "d.npz", 2)
     np.testing.assert_array_equal(datasets.load_features(tmp_path / "d.npz", 5), np.ones((3, 5)))
-    with pytest.raises(ValueError, match="expected a .csv or .npz file"):
+    with pytest.raises(ValueError, match=r"expected a \.csv or \.npz file"):
         datasets.load_features(tmp_path / "d.txt", 2)
     with pytest.raises(FileNotFoundError):
         datasets.load_features(tmp_path / "none.csv", 2)
