@@ -82,8 +82,8 @@ class EarlyStopping:
         self.count = self.count + 1 if value < self.best_score + self.tol else 0
         if value > self.best_score:
             self.best_score, self.best_epoch = value, epoch
-            if self.score is not None:
-                self.best_params = params
+            if self.score is not None:  # the loop's params may be views it will overwrite
+                self.best_params = {k: np.array(a) for k, a in params.items()}
         return self.count > self.patience
 
     # -- checkpoints -------------------------------------------------------------

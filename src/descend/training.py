@@ -24,6 +24,7 @@ overrides the argument; ``DESCEND_NO_FAST=1`` is ``DESCEND_BACKEND=numpy``.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import os
 from collections.abc import Callable, Iterable
@@ -91,6 +92,11 @@ class _NumpyEngine:
 
     def params(self) -> Params:
         return self._params  # new arrays each step: never written again
+
+    current = params  # what a callback sees
+
+    def session(self) -> contextlib.AbstractContextManager:
+        return contextlib.nullcontext()
 
     def state(self) -> State:
         return self._state
@@ -169,8 +175,10 @@ def train(
     state : dict, optional
         Optimizer state to continue from; ``optimizer.init(params)`` if omitted.
     callback : callable, optional
-        ``callback(epoch, mean_cost, params)`` after each epoch, with a snapshot
-        of the parameters it may keep; returning ``True`` stops training there.
+        ``callback(epoch, mean_cost, params)`` after each epoch, with the
+        parameters after that epoch (read-only, and on the compiled backend
+        views of its buffers that the next epoch overwrites: copy what you keep);
+        returning ``True`` stops training there.
     backend : {"auto", "numpy", "numba"}
         Where the epochs run (see the module notes); ``history.backend`` and
         ``history.reason`` say which ran and why.
@@ -201,12 +209,13 @@ def train(
     else:
         engine = _NumpyEngine(params, optimizer, batches, gradients, state)
     history = History(backend=name, reason=reason)
-    for epoch in range(first_epoch, first_epoch + epochs):
-        mean_cost = engine.run_epoch(epoch)
-        history.costs.append(mean_cost)
-        if callback is not None and callback(epoch, mean_cost, engine.params()) is True:
-            history.stopped = True
-            break
+    with engine.session():
+        for epoch in range(first_epoch, first_epoch + epochs):
+            mean_cost = engine.run_epoch(epoch)
+            history.costs.append(mean_cost)
+            if callback is not None and callback(epoch, mean_cost, engine.current()) is True:
+                history.stopped = True
+                break
     return engine.params(), engine.state(), history
 
 

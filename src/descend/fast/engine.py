@@ -49,8 +49,9 @@ def single_threaded_blas() -> Any:
     busy process) makes them fight for the cores: on 2 cores the MLP step took
     5-25 ms instead of 1.5 ms. The compiled epoch is therefore one thread end to
     end (numba's own loop kernels are single-threaded too), which is also what
-    MPI ranks sharing a machine want. The context costs a few microseconds (the
-    libraries are found once, with threadpoolctl).
+    MPI ranks sharing a machine want. The training loop enters it once per
+    call (about 30 µs with threadpoolctl; the libraries are found once), so its
+    callbacks run under it too.
     """
     global _CONTROLLER
     if _CONTROLLER is None:
@@ -175,6 +176,9 @@ class CompiledEngine:
         self.dtype = params["W1"].dtype
         self.P = self.layout.pack(params)[self.dtype]
         self.G = self.layout.empty()[self.dtype]
+        self._views = self.layout.views({self.dtype: self.P})
+        for view in self._views.values():
+            view.flags.writeable = False
         self.slots = [self.layout.pack(state[s])[self.dtype] for s in optimizer.slots]
         self._S = tuple(self.slots + [self.P[:0]] * (3 - len(self.slots)))
         self.t, self.skipped = int(state["t"]), int(state["skipped"])
@@ -240,6 +244,14 @@ class CompiledEngine:
         )
         self._capacity = mb
 
+    def current(self) -> Params:
+        """The current parameters as read-only views of the buffers (for callbacks)."""
+        return self._views
+
+    def session(self) -> Any:
+        """The context of a training call: the thread policy (:func:`single_threaded_blas`)."""
+        return single_threaded_blas()
+
     def params(self) -> Params:
         """Copies of the current parameters."""
         return {k: a.copy() for k, a in self.layout.views({self.dtype: self.P}).items()}
@@ -258,11 +270,13 @@ class CompiledEngine:
 
     # -- training ---------------------------------------------------------------
     def run_epoch(self, epoch: int) -> float:
-        """Train one epoch; return its mean cost (summed cost over the examples seen)."""
-        with single_threaded_blas():
-            if self._spec is not None:
-                return self._spec_epoch(epoch)
-            return self._batch_epoch(epoch)
+        """Train one epoch; return its mean cost (summed cost over the examples seen).
+
+        Run it inside :meth:`session` (the training loop does).
+        """
+        if self._spec is not None:
+            return self._spec_epoch(epoch)
+        return self._batch_epoch(epoch)
 
     def _spec_epoch(self, epoch: int) -> float:
         net, spec, opt = self._net, self._spec, self.optimizer
