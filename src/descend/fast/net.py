@@ -327,13 +327,15 @@ def forward_backward(XbT, YbT, P, G, net, ws, act, softmax, inv_m):
     return total
 
 
-@numba.njit(**_OPTS)
+@numba.njit(fastmath={"reassoc"}, **_OPTS)
 def add_l2(P, G, net, alpha, m, sc):
     r"""The L2 penalty of :class:`descend.gradients.L2Penalty`: ``dW += (α/m) W`` for each
     weight matrix; return :math:`\tfrac{\alpha}{2}\sum \lVert W\rVert^2` (float64).
 
     ``m`` is the batch's examples. ``sc`` is scratch of the buffers' dtype (``α/m`` is
-    rounded to it once, as NumPy rounds the reference's Python float).
+    rounded to it once, as NumPy rounds the reference's Python float). The sum of
+    squares is reassociated (vectorised, as BLAS's dot in the reference): about 4
+    times faster than in order; the gradient update is exact.
     """
     dims, woff = net[0], net[1]
     sc[0] = alpha / m
