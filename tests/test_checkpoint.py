@@ -298,3 +298,32 @@ def test_cli_files_get_the_umasks_permissions(tmp_path):
     assert done.returncode == 0, done.stderr
     for name in ("m.npz", "ck.npz", "train-cost.png"):
         assert (tmp_path / name).stat().st_mode & 0o777 == 0o644, name
+
+
+def _every_rule_and_backend():
+    from descend.fast import available
+    from descend.registry import NAMES, make_optimizer
+
+    cases = []
+    for name in NAMES:
+        cases.append((name, "numpy"))
+        if available():
+            from descend.fast.rules import supports
+
+            if supports(make_optimizer(name, 0.01)):
+                cases.append((name, "numba"))
+    return cases
+
+
+@pytest.mark.parametrize(("optimizer", "backend"), _every_rule_and_backend())
+def test_every_rule_resumes_bit_identically(tmp_path, optimizer, backend):
+    """Every registry name, on each backend that runs it: 2 epochs, a checkpoint, 2 more."""
+    base = {**SETTINGS.as_dict(), "hidden": (8,), "optimizer": optimizer, "epochs": 4}
+    whole = run(RunSettings(**base), backend=backend)
+    ck = tmp_path / "ck.npz"
+    run(RunSettings(**{**base, "epochs": 2}), checkpoint=ck, backend=backend)
+    resumed = run(RunSettings(**base), checkpoint=ck, resume=True, backend=backend)
+    assert resumed.resumed_from == 2 and resumed.backend == backend
+    for key in whole.params:
+        np.testing.assert_array_equal(resumed.params[key], whole.params[key])
+    assert resumed.costs == whole.costs
