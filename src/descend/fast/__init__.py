@@ -56,6 +56,12 @@ compiled gradient and step per batch. The loop's kernels are single-threaded:
 numba ``parallel=True`` threads next to live OpenBLAS threads oversubscribe
 small machines.
 
+Caching: numba caches each compiled function beside its source
+(``__pycache__/*.nbi``, ``*.nbc``) and checks only that function's own file. The
+training loop in ``net.py`` inlines the rule kernels of ``kernels.py``, so after
+editing ``kernels.py`` in a checkout, delete ``src/descend/fast/__pycache__`` (an
+install from a release rewrites every file and is not affected).
+
 Threading: the parallel kernels use numba's threading layer and
 ``numba.set_num_threads``; BLAS products inside the loop use the BLAS that numba
 links (SciPy's OpenBLAS), whose threads follow ``OPENBLAS_NUM_THREADS``.
