@@ -6,8 +6,9 @@ errors (argparse's too: :class:`Parser` prints one line, not the usage block),
 1 for the rest. ``--debug`` shows the traceback instead, and ``--quiet`` hides
 the progress bars and notes; both may come before or after the command.
 
-Each command is a module of this package (``compare``, ``train``, ``sweep``,
-``trajectory``, ``check``) with a ``register(subparsers)`` that declares its options,
+Each command is a module of this package (``compare``, ``train``, ``predict``,
+``sweep``, ``trajectory``, ``check``, ``lab``) with a ``register(subparsers)`` that
+declares its options,
 mostly through the shared groups of :mod:`descend.cli.options`, and the
 function that runs it. Nothing heavy (matplotlib, scikit-learn, Numba, Dask,
 MPI) is imported until a command needs it.
