@@ -27,12 +27,7 @@ import math
 import numba
 import numpy as np
 
-from ..optim.nadam import NEGLIGIBLE
-
 _OPTS = {"cache": True, "nogil": True, "error_model": "numpy", "boundscheck": False}
-
-# rule codes shared with the Python side
-GD, MOMENTUM, ADAM = 0, 1, 2
 
 
 # -- gradient pre-pass: finiteness and (clipped) squared norm -------------------------------
@@ -111,12 +106,13 @@ def _finite_par(g):
 
 # Rule codes and option flags. The table from optimizer classes to these is
 # descend.fast.rules; ``hp`` (float64) holds beta, beta1, beta2, epsilon, weight_decay,
-# momentum_decay (NAdam's ψ) and threshold (RAdam's).
+# momentum_decay (NAdam's ψ), threshold (RAdam's) and negligible (NAdam's cutoff of the
+# momentum-schedule product, ``descend.optim.nadam.NEGLIGIBLE``).
 GD, MOMENTUM, ADAM, RMSPROP, ADAGRAD = 0, 1, 2, 3, 4
 NADAM, RADAM, ADAMAX, ADADELTA, LION = 5, 6, 7, 8, 9  # the element-wise rules of #13
 NESTEROV, AMSGRAD, EPS_INSIDE, EPS_HAT, DECOUPLED = 1, 2, 4, 8, 16
 CONSTANT_MU = 32  # NAdam without Dozat's momentum schedule (Optax's form)
-HP_SIZE = 7
+HP_SIZE = 8
 
 # Each rule is an ``inline="always"`` kernel whose loop is a ``prange``: inlined into
 # :func:`apply` it runs serially, inlined into :func:`apply_par` (``parallel=True``) it
@@ -124,6 +120,15 @@ HP_SIZE = 7
 # general one where it matters: branches inside the loop body keep the parallel
 # kernels from vectorising well (the plain parallel Adam is about 1.8 times faster at
 # 1M float32 parameters).
+#
+# Each kernel reads the parameters and slots from its first arrays (``w, g, v, ...``)
+# and writes them to its last ones (``wo, vo, ...``), reading every input element
+# before writing the same element. In place is the same variables passed twice
+# (:func:`_run`): once inlined, LLVM sees one pointer, and the loop vectorises with no
+# overlap check. Out of place (:func:`_run_out`), distinct new arrays: the loop needs
+# run-time overlap checks, which LLVM makes and then vectorises. (Distinct arguments
+# that happen to be the same memory fail those checks and run the scalar loop, about 7
+# times slower: never call ``_run_out`` with an input as an output.)
 
 
 @numba.njit(inline="always")
@@ -136,35 +141,38 @@ def _clipped(x, clip, use_clip, scale, use_scale):
 
 
 @numba.njit(inline="always")
-def _gd(w, g, lr, clip, use_clip, scale, use_scale):
+def _gd(w, g, wo, lr, clip, use_clip, scale, use_scale):
     if not (use_clip or use_scale):
         for i in numba.prange(w.size):
-            w[i] = w[i] - lr * g[i]
+            wo[i] = w[i] - lr * g[i]
     else:
         for i in numba.prange(w.size):
-            w[i] = w[i] - lr * _clipped(g[i], clip, use_clip, scale, use_scale)
+            wo[i] = w[i] - lr * _clipped(g[i], clip, use_clip, scale, use_scale)
 
 
 @numba.njit(inline="always")
-def _momentum(w, g, v, lr, beta, one_minus_beta, nesterov, clip, use_clip, scale, use_scale):
+def _momentum(w, g, v, wo, vo, lr, beta, one_minus_beta, nesterov, clip, use_clip, scale,
+              use_scale):  # fmt: skip
     if not (use_clip or use_scale or nesterov):
         for i in numba.prange(w.size):
             vi = beta * v[i] + one_minus_beta * g[i]
-            v[i] = vi
-            w[i] = w[i] - lr * vi
+            wi = w[i]
+            vo[i] = vi
+            wo[i] = wi - lr * vi
     else:
         for i in numba.prange(w.size):
             x = _clipped(g[i], clip, use_clip, scale, use_scale)
             vi = beta * v[i] + one_minus_beta * x
-            v[i] = vi
+            wi = w[i]
+            vo[i] = vi
             if nesterov:
-                w[i] = w[i] - lr * (beta * vi + one_minus_beta * x)
+                wo[i] = wi - lr * (beta * vi + one_minus_beta * x)
             else:
-                w[i] = w[i] - lr * vi
+                wo[i] = wi - lr * vi
 
 
 @numba.njit(inline="always")
-def _adam(w, g, v, s, s_max, sc, flags, clip, use_clip, scale, use_scale):
+def _adam(w, g, v, s, s_max, wo, vo, so, s_max_o, sc, flags, clip, use_clip, scale, use_scale):
     """Adam; ``sc`` holds beta1, 1-beta1, beta2, 1-beta2, step, 1/c2, epsilon, λ, 1-αλ.
 
     ``step`` is ``lr / (1 - beta1^t)`` (``lr·sqrt(1 - beta2^t) / (1 - beta1^t)`` in the
@@ -178,9 +186,10 @@ def _adam(w, g, v, s, s_max, sc, flags, clip, use_clip, scale, use_scale):
             x = g[i]
             vi = beta1 * v[i] + omb1 * x
             si = beta2 * s[i] + omb2 * (x * x)
-            v[i] = vi
-            s[i] = si
-            w[i] = w[i] - step * vi / (np.sqrt(si * inv_c2) + eps)
+            wi = w[i]
+            vo[i] = vi
+            so[i] = si
+            wo[i] = wi - step * vi / (np.sqrt(si * inv_c2) + eps)
         return
     amsgrad = (flags & AMSGRAD) != 0
     inside = (flags & EPS_INSIDE) != 0
@@ -197,22 +206,22 @@ def _adam(w, g, v, s, s_max, sc, flags, clip, use_clip, scale, use_scale):
                 x = x + wd * wi
         vi = beta1 * v[i] + omb1 * x
         si = beta2 * s[i] + omb2 * (x * x)
-        v[i] = vi
-        s[i] = si
         d = si
         if amsgrad:
             d = max(s_max[i], si)
-            s_max[i] = d
+            s_max_o[i] = d
+        vo[i] = vi
+        so[i] = si
         if hat:
-            w[i] = wi - step * vi / (np.sqrt(d) + eps)
+            wo[i] = wi - step * vi / (np.sqrt(d) + eps)
         elif inside:
-            w[i] = wi - step * vi / np.sqrt(d * inv_c2 + eps)
+            wo[i] = wi - step * vi / np.sqrt(d * inv_c2 + eps)
         else:
-            w[i] = wi - step * vi / (np.sqrt(d * inv_c2) + eps)
+            wo[i] = wi - step * vi / (np.sqrt(d * inv_c2) + eps)
 
 
 @numba.njit(inline="always")
-def _rms(w, g, s, lr, beta, one_minus_beta, eps, average, inside, clip, use_clip, scale,
+def _rms(w, g, s, wo, so, lr, beta, one_minus_beta, eps, average, inside, clip, use_clip, scale,
          use_scale):  # fmt: skip
     """RMSProp (``average``: ``s = βs + (1-β)g²``) or AdaGrad (``s = s + g²``).
 
@@ -224,11 +233,12 @@ def _rms(w, g, s, lr, beta, one_minus_beta, eps, average, inside, clip, use_clip
             si = beta * s[i] + one_minus_beta * (x * x)
         else:
             si = s[i] + x * x
-        s[i] = si
+        wi = w[i]
+        so[i] = si
         if inside:
-            w[i] = w[i] - lr * x / np.sqrt(si + eps)
+            wo[i] = wi - lr * x / np.sqrt(si + eps)
         else:
-            w[i] = w[i] - lr * x / (np.sqrt(si) + eps)
+            wo[i] = wi - lr * x / (np.sqrt(si) + eps)
 
 
 # -- the element-wise rules of the modern pack (#13): NAdam, RAdam, Adamax, Adadelta, Lion --
@@ -237,12 +247,12 @@ def _rms(w, g, s, lr, beta, one_minus_beta, eps, average, inside, clip, use_clip
 
 
 @numba.njit(inline="always")
-def _nadam_step_sizes(t, lr, beta1, psi, constant):
+def _nadam_step_sizes(t, lr, beta1, psi, constant, negligible):
     """``descend.optim.nadam.nadam_step_sizes``, operation for operation: ``(c_g, c_m)``.
 
     The product of Dozat's momentum schedule depends on ``t`` only, so it is
     recomputed (at most about 400 multiplications for β1 = 0.9, none once
-    ``beta1**t < NEGLIGIBLE``) instead of being kept in the state.
+    ``beta1**t < negligible``) instead of being kept in the state.
     """
     if constant:
         mu = beta1
@@ -253,7 +263,7 @@ def _nadam_step_sizes(t, lr, beta1, psi, constant):
         mu = beta1 * (1.0 - 0.5 * math.pow(0.96, t * psi))
         mu_next = beta1 * (1.0 - 0.5 * math.pow(0.96, (t + 1) * psi))
         product = 1.0
-        if math.pow(beta1, np.float64(t)) < NEGLIGIBLE:
+        if math.pow(beta1, np.float64(t)) < negligible:
             product = 0.0
         else:
             for i in range(1, t + 1):
@@ -285,7 +295,7 @@ def _decayed(x, wi, wd, decoupled, decay):
 
 
 @numba.njit(inline="always")
-def _nadam(w, g, v, s, sc, decoupled, clip, use_clip, scale, use_scale):
+def _nadam(w, g, v, s, wo, vo, so, sc, decoupled, clip, use_clip, scale, use_scale):
     """NAdam; ``sc`` holds beta1, 1-beta1, beta2, 1-beta2, 1/c2, epsilon, λ, 1-αλ, c_g, c_m."""
     beta1, omb1, beta2, omb2, inv_c2 = sc[3], sc[4], sc[5], sc[6], sc[7]
     eps, wd, decay, c_g, c_m = sc[8], sc[9], sc[10], sc[11], sc[12]
@@ -294,13 +304,13 @@ def _nadam(w, g, v, s, sc, decoupled, clip, use_clip, scale, use_scale):
                          decay)  # fmt: skip
         vi = beta1 * v[i] + omb1 * x
         si = beta2 * s[i] + omb2 * (x * x)
-        v[i] = vi
-        s[i] = si
-        w[i] = wi - (c_g * x + c_m * vi) / (np.sqrt(si * inv_c2) + eps)
+        vo[i] = vi
+        so[i] = si
+        wo[i] = wi - (c_g * x + c_m * vi) / (np.sqrt(si * inv_c2) + eps)
 
 
 @numba.njit(inline="always")
-def _radam(w, g, v, s, sc, mode, decoupled, clip, use_clip, scale, use_scale):
+def _radam(w, g, v, s, wo, vo, so, sc, mode, decoupled, clip, use_clip, scale, use_scale):
     """RAdam; ``sc`` holds beta1, 1-beta1, beta2, 1-beta2, step, 1/c2, epsilon, λ, 1-αλ.
 
     ``mode`` 0: not rectified, ``w -= step·v`` with step ``lr/c1``; 1: ε outside the
@@ -313,66 +323,86 @@ def _radam(w, g, v, s, sc, mode, decoupled, clip, use_clip, scale, use_scale):
                          decay)  # fmt: skip
         vi = beta1 * v[i] + omb1 * x
         si = beta2 * s[i] + omb2 * (x * x)
-        v[i] = vi
-        s[i] = si
+        vo[i] = vi
+        so[i] = si
         if mode == 0:
-            w[i] = wi - step * vi
+            wo[i] = wi - step * vi
         elif mode == 1:
-            w[i] = wi - step * vi / (np.sqrt(si * inv_c2) + eps)
+            wo[i] = wi - step * vi / (np.sqrt(si * inv_c2) + eps)
         else:
-            w[i] = wi - step * vi / (np.sqrt(si) + eps)
+            wo[i] = wi - step * vi / (np.sqrt(si) + eps)
 
 
 @numba.njit(inline="always")
-def _adamax(w, g, v, u, sc, clip, use_clip, scale, use_scale):
+def _adamax(w, g, v, u, wo, vo, uo, sc, clip, use_clip, scale, use_scale):
     """Adamax; ``sc`` holds beta1, 1-beta1, beta2, epsilon, λ (coupled), step ``lr/c1``."""
     beta1, omb1, beta2, eps, wd, step = sc[3], sc[4], sc[5], sc[6], sc[7], sc[8]
     for i in numba.prange(w.size):
         x, wi = _decayed(_clipped(g[i], clip, use_clip, scale, use_scale), w[i], wd, False, wd)
         vi = beta1 * v[i] + omb1 * x
         ui = max(beta2 * u[i], abs(x) + eps)
-        v[i] = vi
-        u[i] = ui
-        w[i] = wi - step * vi / ui
+        vo[i] = vi
+        uo[i] = ui
+        wo[i] = wi - step * vi / ui
 
 
 @numba.njit(inline="always")
-def _adadelta(w, g, s, d, sc, clip, use_clip, scale, use_scale):
+def _adadelta(w, g, s, d, wo, so, do, sc, clip, use_clip, scale, use_scale):
     """Adadelta; ``sc`` holds rho, 1-rho, epsilon, λ (coupled)."""
     rho, omr, eps, wd, lr = sc[3], sc[4], sc[5], sc[6], sc[0]
     for i in numba.prange(w.size):
         x, wi = _decayed(_clipped(g[i], clip, use_clip, scale, use_scale), w[i], wd, False, wd)
         si = rho * s[i] + omr * (x * x)
-        delta = np.sqrt(d[i] + eps) / np.sqrt(si + eps) * x
-        s[i] = si
-        d[i] = rho * d[i] + omr * (delta * delta)
-        w[i] = wi - lr * delta
+        di = d[i]
+        delta = np.sqrt(di + eps) / np.sqrt(si + eps) * x
+        so[i] = si
+        do[i] = rho * di + omr * (delta * delta)
+        wo[i] = wi - lr * delta
 
 
 @numba.njit(inline="always")
-def _lion(w, g, v, sc, clip, use_clip, scale, use_scale):
+def _lion(w, g, v, wo, vo, sc, clip, use_clip, scale, use_scale):
     """Lion; ``sc`` holds beta1, 1-beta1, beta2, 1-beta2, λ, 1-αλ (decoupled)."""
     beta1, omb1, beta2, omb2, wd, decay, lr = sc[3], sc[4], sc[5], sc[6], sc[7], sc[8], sc[0]
     for i in numba.prange(w.size):
         x = _clipped(g[i], clip, use_clip, scale, use_scale)
-        c = beta1 * v[i] + omb1 * x
+        vi = v[i]
+        c = beta1 * vi + omb1 * x
         wi = w[i]
         if wd != 0:
             wi = wi * decay
-        w[i] = wi - lr * np.sign(c)
-        v[i] = beta2 * v[i] + omb2 * x
+        wo[i] = wi - lr * np.sign(c)
+        vo[i] = beta2 * vi + omb2 * x
 
 
-def _apply_elementwise(code, flags, P, G, S1, S2, hp, sc, t, lr, use_clip, use_scale):
-    """The rules of #13 for :func:`_apply_impl` (``sc[0:3]``: lr, clip, scale already set)."""
+def _scalars_impl(code, flags, hp, sc, t, lr, clip, scale):
+    """Fill ``sc`` with this step's scalars for rule ``code``; return RAdam's mode (else 0).
+
+    ``sc`` is scratch of the buffers' dtype: every scalar is computed in float64 and
+    rounded to the dtype once, as NumPy rounds the reference's Python floats.
+    ``sc[0:3]`` are the learning rate, the clipping value and the global-norm
+    factor; the rest is laid out as each rule's kernel documents. ``t`` is this
+    update's number (from 1). Runs once per step, not per buffer or block: NAdam's
+    momentum-schedule product costs up to a few hundred powers.
+    """
+    sc[0] = lr
+    sc[1] = clip
+    sc[2] = scale
     beta1, beta2, eps, wd = hp[1], hp[2], hp[3], hp[4]
-    decoupled = (flags & DECOUPLED) != 0
-    if code == NADAM:
-        c_g, c_m = _nadam_step_sizes(t, lr, beta1, hp[5], (flags & CONSTANT_MU) != 0)
+    mode = 0
+    if code == MOMENTUM:
+        sc[3], sc[4] = hp[0], 1.0 - hp[0]
+    elif code == ADAM:
+        c1 = 1.0 - math.pow(beta1, np.float64(t))
+        c2 = 1.0 - math.pow(beta2, np.float64(t))
+        sc[3], sc[4], sc[5], sc[6] = beta1, 1.0 - beta1, beta2, 1.0 - beta2
+        sc[7] = lr * math.sqrt(c2) / c1 if (flags & EPS_HAT) != 0 else lr / c1
+        sc[8], sc[9], sc[10], sc[11] = 1.0 / c2, eps, wd, 1.0 - lr * wd
+    elif code == NADAM:
+        c_g, c_m = _nadam_step_sizes(t, lr, beta1, hp[5], (flags & CONSTANT_MU) != 0, hp[7])
         sc[3], sc[4], sc[5], sc[6] = beta1, 1.0 - beta1, beta2, 1.0 - beta2
         sc[7] = 1.0 / (1.0 - math.pow(beta2, np.float64(t)))
         sc[8], sc[9], sc[10], sc[11], sc[12] = eps, wd, 1.0 - lr * wd, c_g, c_m
-        _nadam(P, G, S1, S2, sc, decoupled, sc[1], use_clip, sc[2], use_scale)
     elif code == RADAM:
         c1 = 1.0 - math.pow(beta1, np.float64(t))
         c2 = 1.0 - math.pow(beta2, np.float64(t))
@@ -386,68 +416,136 @@ def _apply_elementwise(code, flags, P, G, S1, S2, hp, sc, t, lr, use_clip, use_s
         else:
             sc[7] = lr * r * math.sqrt(c2) / c1
         sc[8], sc[9], sc[10], sc[11] = 1.0 / c2, eps, wd, 1.0 - lr * wd
-        _radam(P, G, S1, S2, sc, mode, decoupled, sc[1], use_clip, sc[2], use_scale)
     elif code == ADAMAX:
         sc[3], sc[4], sc[5], sc[6], sc[7] = beta1, 1.0 - beta1, beta2, eps, wd
         sc[8] = lr / (1.0 - math.pow(beta1, np.float64(t)))
-        _adamax(P, G, S1, S2, sc, sc[1], use_clip, sc[2], use_scale)
     elif code == ADADELTA:
         sc[3], sc[4], sc[5], sc[6] = hp[0], 1.0 - hp[0], eps, wd
-        _adadelta(P, G, S1, S2, sc, sc[1], use_clip, sc[2], use_scale)
-    else:  # LION
+    elif code == LION:
         sc[3], sc[4], sc[5], sc[6], sc[7] = beta1, 1.0 - beta1, beta2, 1.0 - beta2, wd
         sc[8] = 1.0 - lr * wd
-        _lion(P, G, S1, sc, sc[1], use_clip, sc[2], use_scale)
+    elif code == RMSPROP or code == ADAGRAD:
+        sc[3], sc[4], sc[5] = hp[0], 1.0 - hp[0], eps
+    return mode
 
 
-_apply_elementwise_inline = numba.njit(inline="always")(_apply_elementwise)
+def _run_out_impl(code, flags, mode, P, G, S1, S2, S3, PO, O1, O2, O3, sc, use_clip, use_scale):
+    """Rule ``code`` from ``P`` and the slots ``S1, S2, S3`` into ``PO, O1, O2, O3``.
+
+    ``S1, S2, S3`` are the state slots in the optimizer's order (``v``; ``v, s,
+    s_max``; ``s``), empty where unused; ``sc`` and ``mode`` come from
+    :func:`_scalars_impl` and are only read here. The outputs are the inputs
+    themselves (in place, :func:`_run_impl`) or new arrays (:func:`_apply_out_impl`).
+    """
+    decoupled = (flags & DECOUPLED) != 0
+    if code == GD:
+        _gd(P, G, PO, sc[0], sc[1], use_clip, sc[2], use_scale)
+    elif code == MOMENTUM:
+        nesterov = (flags & NESTEROV) != 0
+        _momentum(P, G, S1, PO, O1, sc[0], sc[3], sc[4], nesterov, sc[1], use_clip, sc[2],
+                  use_scale)  # fmt: skip
+    elif code == ADAM:
+        _adam(P, G, S1, S2, S3, PO, O1, O2, O3, sc, flags, sc[1], use_clip, sc[2], use_scale)
+    elif code == NADAM:
+        _nadam(P, G, S1, S2, PO, O1, O2, sc, decoupled, sc[1], use_clip, sc[2], use_scale)
+    elif code == RADAM:
+        _radam(P, G, S1, S2, PO, O1, O2, sc, mode, decoupled, sc[1], use_clip, sc[2], use_scale)
+    elif code == ADAMAX:
+        _adamax(P, G, S1, S2, PO, O1, O2, sc, sc[1], use_clip, sc[2], use_scale)
+    elif code == ADADELTA:
+        _adadelta(P, G, S1, S2, PO, O1, O2, sc, sc[1], use_clip, sc[2], use_scale)
+    elif code == LION:
+        _lion(P, G, S1, PO, O1, sc, sc[1], use_clip, sc[2], use_scale)
+    else:
+        _rms(P, G, S1, PO, O1, sc[0], sc[3], sc[4], sc[5], code == RMSPROP,
+             (flags & EPS_INSIDE) != 0, sc[1], use_clip, sc[2], use_scale)  # fmt: skip
+
+
+_run_out = numba.njit(inline="always")(_run_out_impl)
+
+
+def _run_impl(code, flags, mode, P, G, S1, S2, S3, sc, use_clip, use_scale):
+    """Rule ``code`` on ``P`` and its slots in place: :func:`_run_out_impl` into themselves."""
+    _run_out(code, flags, mode, P, G, S1, S2, S3, P, S1, S2, S3, sc, use_clip, use_scale)
+
+
+_scalars = numba.njit(inline="always")(_scalars_impl)
+_run = numba.njit(inline="always")(_run_impl)
+#: The per-step scalars alone, for callers that then run many buffers (:func:`apply_out`).
+scalars = numba.njit(**_OPTS)(_scalars_impl)
 
 
 def _apply_impl(code, flags, P, G, S1, S2, S3, hp, sc, t, lr, clip, use_clip, scale, use_scale):
     """Apply rule ``code`` to the flat buffer ``P`` with gradient ``G``, in place.
 
-    ``S1, S2, S3`` are the state slots in the optimizer's order (``v``; ``v, s,
-    s_max``; ``s``), empty where unused. ``t`` is this update's number (from 1),
-    ``lr`` its learning rate, ``scale`` the global-norm clipping factor. ``sc`` is
-    scratch of ``P``'s dtype: every scalar is computed in float64 and rounded to
-    the dtype once, as NumPy rounds the reference's Python floats.
+    :func:`_scalars_impl` then :func:`_run_impl`: ``hp`` holds the float64
+    hyperparameters of :mod:`descend.fast.rules`, ``t`` is this update's number
+    (from 1), ``lr`` its learning rate, ``scale`` the global-norm clipping factor.
     """
-    sc[0] = lr
-    sc[1] = clip
-    sc[2] = scale
-    if code == GD:
-        _gd(P, G, sc[0], sc[1], use_clip, sc[2], use_scale)
-    elif code == MOMENTUM:
-        sc[3] = hp[0]
-        sc[4] = 1.0 - hp[0]
-        nesterov = (flags & NESTEROV) != 0
-        _momentum(P, G, S1, sc[0], sc[3], sc[4], nesterov, sc[1], use_clip, sc[2], use_scale)
-    elif code == ADAM:
-        beta1, beta2 = hp[1], hp[2]
-        c1 = 1.0 - math.pow(beta1, np.float64(t))
-        c2 = 1.0 - math.pow(beta2, np.float64(t))
-        sc[3] = beta1
-        sc[4] = 1.0 - beta1
-        sc[5] = beta2
-        sc[6] = 1.0 - beta2
-        sc[7] = lr * math.sqrt(c2) / c1 if (flags & EPS_HAT) != 0 else lr / c1
-        sc[8] = 1.0 / c2
-        sc[9] = hp[3]
-        sc[10] = hp[4]
-        sc[11] = 1.0 - lr * hp[4]
-        _adam(P, G, S1, S2, S3, sc, flags, sc[1], use_clip, sc[2], use_scale)
-    elif code >= NADAM and code <= LION:
-        _apply_elementwise_inline(code, flags, P, G, S1, S2, hp, sc, t, lr, use_clip, use_scale)
-    else:
-        sc[3] = hp[0]
-        sc[4] = 1.0 - hp[0]
-        sc[5] = hp[3]
-        _rms(P, G, S1, sc[0], sc[3], sc[4], sc[5], code == RMSPROP, (flags & EPS_INSIDE) != 0,
-             sc[1], use_clip, sc[2], use_scale)  # fmt: skip
+    mode = _scalars(code, flags, hp, sc, t, lr, clip, scale)
+    _run(code, flags, mode, P, G, S1, S2, S3, sc, use_clip, use_scale)
 
 
 apply = numba.njit(**_OPTS)(_apply_impl)
 apply_par = numba.njit(parallel=True, **_OPTS)(_apply_impl)
+
+# -- out of place: the public ``Optimizer.step`` on dicts of arrays ------------------------
+
+#: Elements per block of :func:`apply_out`: its new values are checked while in L1.
+OUT_BLOCK = 2048
+OK, GRAD_NONFINITE, RESULT_NONFINITE = 0, 1, 2
+
+
+@numba.njit(inline="always")
+def _has_nonfinite(x):
+    """Whether the 1-D ``x`` holds NaN or inf: ``x - x`` is 0 exactly for finite ``x``.
+
+    An OR of comparisons, which vectorises without reassociating any float sum.
+    """
+    bad = False
+    for i in range(x.size):
+        bad |= (x[i] - x[i]) != 0
+    return bad
+
+
+def _apply_out_impl(code, flags, mode, ins, outs, G, sc, use_clip, use_scale):
+    """Rule ``code`` from ``ins = (P, S1, S2, S3)`` into ``outs`` (new arrays); a status.
+
+    Block by block: the rule reads the block of ``ins`` and ``G`` and writes the block
+    of ``outs`` (:func:`_run_out_impl`), then checks that what it wrote is finite,
+    while it is in cache. ``ins`` and ``G`` are only read; ``outs`` must not share
+    memory with them (see the kernels' notes).
+
+    Returns ``OK``; ``GRAD_NONFINITE`` when clipping by value (``use_clip``) and
+    some gradient is NaN or inf (without it, a non-finite gradient always makes
+    some new value non-finite, since every rule adds ``c·g`` with ``c > 0`` to a
+    slot or the parameters, and lr·inf or 0·inf is not finite); else
+    ``RESULT_NONFINITE`` when some new value is not finite: a non-finite gradient
+    or an overflow, which the caller tells apart by checking the gradients. On
+    anything but ``OK`` the caller discards ``outs``.
+    """
+    P, S1, S2, S3 = ins
+    PO, O1, O2, O3 = outs
+    n = P.size
+    status = OK
+    for a in range(0, n, OUT_BLOCK):
+        z = min(n, a + OUT_BLOCK)
+        g = G[a:z]
+        if use_clip and _has_nonfinite(g):
+            return GRAD_NONFINITE
+        # an empty slot stays empty: its slices are [0:0]
+        b1, b2, b3 = min(a, S1.size), min(a, S2.size), min(a, S3.size)
+        e1, e2, e3 = min(z, S1.size), min(z, S2.size), min(z, S3.size)
+        po, o1, o2, o3 = PO[a:z], O1[b1:e1], O2[b2:e2], O3[b3:e3]
+        _run_out(code, flags, mode, P[a:z], g, S1[b1:e1], S2[b2:e2], S3[b3:e3], po, o1, o2, o3,
+                 sc, use_clip, use_scale)  # fmt: skip
+        if _has_nonfinite(po) or _has_nonfinite(o1) or _has_nonfinite(o2) or _has_nonfinite(o3):
+            status = RESULT_NONFINITE
+    return status
+
+
+#: Single-threaded: :mod:`descend.fast.step` runs it on several Python threads (``nogil``).
+apply_out = numba.njit(**_OPTS)(_apply_out_impl)
 
 
 def grad_stats(g: np.ndarray, clip: float, use_clip: bool, parallel: bool) -> tuple[bool, float]:
@@ -557,8 +655,10 @@ __all__ = [
     "RMSPROP",
     "all_finite",
     "apply",
+    "apply_out",
     "apply_par",
     "grad_stats",
     "legacy_permutation",
     "legacy_permutation_into",
+    "scalars",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import ClassVar
 
 import numpy as np
 
@@ -209,6 +210,8 @@ class NAdam(Optimizer):
     kind = "nadam"
     slots = ("v", "s")
     _decoupled = False
+    #: The cutoff of the schedule's product (:data:`NEGLIGIBLE`), read by the kernels.
+    negligible: ClassVar[float] = NEGLIGIBLE
 
     def __init__(
         self,
