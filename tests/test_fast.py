@@ -26,13 +26,14 @@ from descend import (
     schedules,
 )
 from descend.fast import FlatOptimizer, kernels, rules, supports
+from descend.fast import step as fused
 
 TOLERANCE = {np.float64: 1e-12, np.float32: 1e-6}
 
 
 def assert_close(actual, expected, rtol):
     for key in expected:
-        scale = np.abs(expected[key]).max()
+        scale = np.abs(expected[key]).max(initial=0.0)
         np.testing.assert_allclose(actual[key], expected[key], rtol=rtol, atol=rtol * scale)
 
 
@@ -95,7 +96,7 @@ def test_flat_step_equals_reference(name, make, dtype, parallel):
     ref_params, ref_state = params, opt.init(params)
     for _ in range(6):
         grads = {k: rng.standard_normal(w.shape).astype(dtype) for k, w in params.items()}
-        ref_params, ref_state = opt.step(ref_params, grads, ref_state)
+        ref_params, ref_state = opt.reference_step(ref_params, grads, ref_state)
         flat.step(grads)
     rtol = TOLERANCE[dtype]
     assert_close(flat.params, ref_params, rtol)
@@ -114,7 +115,7 @@ def test_flat_mixed_dtypes_and_views():
     for key, g in grads.items():
         flat.grads[key][...] = g  # the documented way: write into the views
     flat.step()
-    expected, _ = opt.step(params, grads, opt.init(params))
+    expected, _ = opt.reference_step(params, grads, opt.init(params))
     assert_close(flat.params, expected, 1e-6)
     assert len(flat.layout.sizes) == 2  # one buffer per dtype
     exported, exported_state = flat.export()
@@ -145,6 +146,192 @@ def test_flat_nonfinite_changes_nothing(policy, expected_error):
 
 class _MyAdam(Adam):
     """A subclass may change the rule: no kernel is assumed for it."""
+
+
+# -- the public step on compiled kernels (descend.fast.step) ------------------------------
+
+
+def _fused_runs(opt, params, grads, state):
+    """Whether ``opt.step`` takes the compiled path for these arguments."""
+    return fused.fused_step(opt, params, grads, state, state["t"]) is not None
+
+
+@pytest.mark.parametrize("threads", [False, True])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize(("name", "make"), RULES, ids=[r[0] for r in RULES])
+def test_step_equals_reference_step(name, make, dtype, threads, monkeypatch):
+    """``Optimizer.step`` (fused kernels) against ``reference_step`` (NumPy), 6 steps."""
+    if threads:  # every array split into jobs, the jobs over the threads
+        monkeypatch.setattr(fused, "PARALLEL_THRESHOLD", 1)
+        monkeypatch.setattr(fused, "_CHUNK", 8)
+    rng = np.random.default_rng(1)
+    opt = make()
+    params = make_params(dtype, rng)
+    fast_params, fast_state = params, opt.init(params)
+    ref_params, ref_state = params, opt.init(params)
+    for _ in range(6):
+        grads = {k: rng.standard_normal(w.shape).astype(dtype) for k, w in params.items()}
+        assert _fused_runs(opt, fast_params, grads, fast_state)
+        fast_params, fast_state = opt.step(fast_params, grads, fast_state)
+        ref_params, ref_state = opt.reference_step(ref_params, grads, ref_state)
+    rtol = TOLERANCE[dtype]
+    assert_close(fast_params, ref_params, rtol)
+    for slot in opt.slots:
+        assert_close(fast_state[slot], ref_state[slot], rtol)
+    assert set(fast_state) == set(ref_state)
+    assert (fast_state["t"], fast_state["skipped"]) == (ref_state["t"], ref_state["skipped"])
+    for key, w in params.items():
+        assert fast_params[key].dtype == dtype and fast_params[key].shape == w.shape
+
+
+def _snapshot(tree):
+    if isinstance(tree, dict):
+        return {k: _snapshot(v) for k, v in tree.items()}
+    return tree.copy() if isinstance(tree, np.ndarray) else tree
+
+
+def _assert_same(a, b):
+    if isinstance(a, dict):
+        assert a.keys() == b.keys()
+        for k in a:
+            _assert_same(a[k], b[k])
+    else:
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize(
+    ("name", "arrays"),
+    [
+        ("2-d and 1-d", {"W": np.ones((3, 4)), "b": np.ones(3)}),
+        ("0-d", {"scale": np.array(2.0), "w": np.ones(2)}),
+        ("fortran order", {"W": np.asfortranarray(np.arange(12.0).reshape(3, 4))}),
+        ("strided view", {"w": np.arange(20.0)[::2]}),
+        ("empty", {"w": np.ones(3), "none": np.ones((0, 4))}),
+        ("two dtypes", {"a": np.ones((2, 2)), "b": np.ones(5, np.float32)}),
+    ],
+)
+def test_step_keeps_the_contract(name, arrays):
+    """New arrays, inputs untouched, shapes and dtypes kept: for every input layout."""
+    opt = Adam(0.1, amsgrad=True)
+    rng = np.random.default_rng(4)
+    params = {k: np.asarray(a + 0.5) for k, a in arrays.items()} if "view" not in name else arrays
+    grads = {k: rng.standard_normal(a.shape).astype(a.dtype) for k, a in params.items()}
+    state = opt.reference_step(params, grads, opt.init(params))[1]  # a non-zero state
+    before = _snapshot((params, grads, state))
+    assert _fused_runs(opt, params, grads, state)
+    new_params, new_state = opt.step(params, grads, state)
+    ref_params, ref_state = opt.reference_step(params, grads, state)
+    _assert_same((params, grads, state), before)
+    for key in params:
+        for new, old in ((new_params, params), (new_state["v"], state["v"])):
+            assert isinstance(new[key], np.ndarray)
+            assert new[key].shape == old[key].shape and new[key].dtype == old[key].dtype
+            for other in (*params.values(), *grads.values(), *state["v"].values()):
+                assert not np.shares_memory(new[key], other)
+    assert_close(new_params, ref_params, 1e-6)
+    assert_close(new_state["s_max"], ref_state["s_max"], 1e-6)
+
+
+@pytest.mark.parametrize("policy", ["raise", "skip"])
+@pytest.mark.parametrize(
+    ("name", "opt", "grad", "message"),
+    [
+        ("nan", Adam(0.1), np.nan, r"grads\['W2'\] holds NaN or inf"),
+        ("inf clipped by value", GD(0.1, clip_value=1.0), np.inf, r"grads\['W2'\] holds"),
+        ("-inf, clip_norm", Momentum(0.1, clip_norm=1.0), -np.inf, r"grads\['W2'\] holds"),
+        ("nan, lr 0", GD(lambda t: 0.0), np.nan, r"grads\['W2'\] holds"),
+        ("overflow of s", Adam(0.1), 1e200, r"overflowed: 's/b1'"),
+        ("overflow of w", GD(1e300), 1e300, r"overflowed: 'W2'"),
+        ("overflow of w, momentum", Momentum(1e10, beta=0.5), 1e308, r"overflowed: 'W2'"),
+    ],
+)
+def test_a_failed_step_changes_nothing(name, opt, grad, message, policy):
+    """The fused step raises (or skips) exactly as the reference does, and writes nothing."""
+    opt.on_nonfinite = policy
+    rng = np.random.default_rng(5)
+    params = make_params(np.float64, rng)
+    grads = {k: np.zeros_like(w) for k, w in params.items()}
+    grads["W2"][1, 2] = grad
+    grads["b1"][0, 0] = 1e200 if name == "overflow of s" else 0.0  # an earlier key: the order
+    state = opt.init(params)
+    before = _snapshot((params, grads, state))
+    assert _fused_runs(opt, params, grads, state)
+    outcomes = []
+    for step in (opt.step, opt.reference_step):
+        if policy == "raise":
+            with pytest.raises(ValueError, match=message) as info:
+                step(params, grads, state)
+            outcomes.append(str(info.value))
+        else:
+            new_params, new_state = step(params, grads, state)
+            assert new_state["skipped"] == 1 and new_state["t"] == 0
+            _assert_same(new_params, params)
+            outcomes.append(new_state["skipped"])
+    assert outcomes[0] == outcomes[1]
+    _assert_same((params, grads, state), before)
+
+
+def test_nonfinite_gradient_is_reported_before_a_bad_schedule():
+    opt = GD(lambda t: float("nan"), on_nonfinite="skip")
+    params = {"w": np.ones(3)}
+    grads = {"w": np.array([1.0, np.inf, 0.0])}
+    for step in (opt.step, opt.reference_step):
+        _, state = step(params, grads, opt.init(params))
+        assert state["skipped"] == 1
+    with pytest.raises(ValueError, match="schedule"):
+        opt.step(params, {"w": np.ones(3)}, opt.init(params))
+
+
+def test_returned_arrays_are_never_reused_while_alive():
+    """The recycled buffers: a kept result (or a view of one) is never written again."""
+    opt = Adam(0.1)
+    rng = np.random.default_rng(6)
+    params = {"W": rng.standard_normal((30, 20)), "b": rng.standard_normal(30)}
+    state = opt.init(params)
+    kept = []
+    for i in range(8):
+        grads = {k: rng.standard_normal(w.shape) for k, w in params.items()}
+        params, state = opt.step(params, grads, state)
+        if i in (1, 4):
+            kept.append((params["W"][2:5], params["b"], state["s"]["W"]))
+            kept.append(tuple(a.copy() for a in kept[-1]))
+    for arrays, copies in zip(kept[::2], kept[1::2], strict=True):
+        for a, c in zip(arrays, copies, strict=True):
+            np.testing.assert_array_equal(a, c)
+    buffers = fused._recycler(opt).pools
+    assert sum(len(pool) for pool in buffers.values()) <= 3 * 3  # bounded: 3 generations
+
+
+class _Unweakrefable:
+    __slots__ = ()
+
+
+@pytest.mark.parametrize(
+    ("name", "opt", "params", "env"),
+    [
+        ("float16", Adam(0.1), {"w": np.ones(3, np.float16)}, {}),
+        ("subclass", _MyAdam(0.1), {"w": np.ones(3)}, {}),
+        ("no kernel", None, {"w": np.ones(3)}, {}),
+        ("DESCEND_NO_FAST", Adam(0.1), {"w": np.ones(3)}, {"DESCEND_NO_FAST": "1"}),
+        ("DESCEND_BACKEND=numpy", Adam(0.1), {"w": np.ones(3)}, {"DESCEND_BACKEND": "numpy"}),
+        ("slot of another dtype", Adam(0.1), {"w": np.ones(3)}, {}),
+    ],
+)
+def test_step_falls_back_to_the_reference(name, opt, params, env, monkeypatch):
+    from descend import Adafactor
+
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    opt = opt or Adafactor(0.1)
+    state = opt.init(params)
+    if name == "slot of another dtype":
+        state["v"]["w"] = state["v"]["w"].astype(np.float32)
+    grads = {k: np.full(w.shape, 0.5, w.dtype) for k, w in params.items()}
+    assert not _fused_runs(opt, params, grads, state)
+    new_params, _ = opt.step(params, grads, state)
+    expected, _ = opt.reference_step(params, grads, state)
+    _assert_same(new_params, expected)
+    assert new_params["w"].dtype == params["w"].dtype
 
 
 @pytest.mark.parametrize(

@@ -13,10 +13,13 @@ train``/``compare``/``sweep``, :class:`descend.MLPClassifier` and
   every backend; returning ``True`` stops training after that epoch (early
   stopping, :class:`~descend.stopping.EarlyStopping`, progress bars and time
   limits are callbacks);
-- the **backend**: ``"numpy"`` runs the readable reference epoch below,
-  ``"numba"`` the compiled one of :mod:`descend.fast.engine`, ``"auto"`` the
-  compiled one when numba is installed and supports the run. Both give the same
-  batches, costs and parameters to rounding.
+- the **backend**: ``"numpy"`` runs the readable reference epoch below (a loop of
+  ``gradients`` and ``optimizer.reference_step``), ``"numba"`` the compiled one of
+  :mod:`descend.fast.engine`, ``"auto"`` the compiled one when numba is installed
+  and supports the run. Both give the same batches, costs and parameters to
+  rounding. When ``"auto"`` falls back to the NumPy epoch (a custom gradient
+  function, parameters that are not a network), its steps are
+  ``optimizer.step``, compiled where :mod:`descend.fast.step` applies.
 
 The environment variable ``DESCEND_BACKEND`` (``numpy``, ``numba`` or ``auto``)
 overrides the argument; ``DESCEND_NO_FAST=1`` is ``DESCEND_BACKEND=numpy``.
@@ -72,20 +75,26 @@ class History:
 
 
 class _NumpyEngine:
-    """The reference epoch: a plain loop over the batches, pure optimizer steps."""
+    """The reference epoch: a plain loop over the batches, pure optimizer steps.
+
+    ``compiled_steps``: take ``optimizer.step`` (fused kernels where they apply)
+    rather than ``optimizer.reference_step`` (NumPy only).
+    """
 
     name = "numpy"
 
-    def __init__(self, params, optimizer, batches, gradients, state) -> None:
+    def __init__(self, params, optimizer, batches, gradients, state, *, compiled_steps) -> None:
         self._params = params
         self.optimizer, self.batches, self.gradients = optimizer, batches, gradients
         self._state = optimizer.init(params) if state is None else state
+        # backend="numpy" asked for the reference; "auto" falling back still gets fused steps
+        self._step = optimizer.step if compiled_steps else optimizer.reference_step
 
     def run_epoch(self, epoch: int) -> float:
         total, seen = 0.0, 0
         for X_batch, Y_batch in self.batches(epoch):
             cost, grads = self.gradients(self._params, X_batch, Y_batch)
-            self._params, self._state = self.optimizer.step(self._params, grads, self._state)
+            self._params, self._state = self._step(self._params, grads, self._state)
             total += cost
             seen += Y_batch.shape[1]
         return total / seen
@@ -207,7 +216,9 @@ def train(
 
         engine = CompiledEngine(params, optimizer, batches, gradients, state)
     else:
-        engine = _NumpyEngine(params, optimizer, batches, gradients, state)
+        engine = _NumpyEngine(
+            params, optimizer, batches, gradients, state, compiled_steps=reason.startswith("auto")
+        )
     history = History(backend=name, reason=reason)
     with engine.session():
         for epoch in range(first_epoch, first_epoch + epochs):
@@ -239,9 +250,10 @@ def evaluation_view(
     last = {"state": state}
     tap = copy.copy(optimizer)
 
-    def step(params, grads, state):
-        new_params, last["state"] = optimizer.step(params, grads, state)
+    def step(params, grads, state, *, compiled):
+        new_params, last["state"] = optimizer._step(params, grads, state, compiled=compiled)
         return new_params, last["state"]
 
-    tap.step = step  # type: ignore[method-assign]  (the class, hence the backend, is unchanged)
+    # under step and reference_step both; the class, hence the backend, is unchanged
+    tap._step = step  # type: ignore[method-assign]
     return tap, lambda params: optimizer.eval_params(params, last["state"])

@@ -20,9 +20,9 @@ exactly without a copy of the old values (more traffic than the pre-pass). The
 pre-pass is therefore made cheap instead: one vectorised read of the gradients
 (4 of Adam's 32 bytes per parameter), in parallel for big buffers, visiting
 blocks backwards so that the update's first reads still find them in cache.
-``check_finite=False`` drops it, as PyTorch and Optax do. This is opt-in:
-``descend.Adam.step`` stays the pure NumPy reference, and the fast path must
-equal it (``tests/test_fast.py``)::
+``check_finite=False`` drops it, as PyTorch and Optax do. ``FlatOptimizer`` is
+the in-place step, for users who accept mutation; it must equal the NumPy
+reference (``Optimizer.reference_step``, ``tests/test_fast.py``)::
 
     from descend.fast import FlatOptimizer
     opt = FlatOptimizer(descend.Adam(1e-3), params)   # params copied into buffers
@@ -43,6 +43,15 @@ corrections into two per-step scalars (one division and one square root per
 element, as PyTorch's fused kernel), which agrees with the reference to a few
 ulps of the update. ``FlatOptimizer`` uses the parallel twin for buffers of at
 least ``flat.PARALLEL_THRESHOLD`` elements (``parallel=`` overrides it).
+
+*The public step.* With numba installed, ``descend.Adam(...).step(params, grads,
+state)`` and the step of every rule in the table run :mod:`descend.fast.step`:
+the same kernels, out of place (they read the inputs and write new flat buffers,
+handed out as views and recycled once nothing refers to them), with the finite
+check folded into the pass, on a thread per core for big steps. The contract of
+the reference holds (new arrays, inputs untouched, a failed step changes
+nothing); ``Optimizer.reference_step`` is the NumPy reference, and
+``DESCEND_NO_FAST=1`` puts every step back on it.
 
 *Training backend.* :func:`descend.training.train` (and through it
 ``textbook.model``, ``descend train``, ``compare``, ``sweep`` and the estimator)

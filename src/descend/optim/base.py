@@ -77,6 +77,13 @@ def clip_by_value(grads: Mapping[str, np.ndarray], limit: float) -> Params:
     return {k: np.clip(g, -limit, limit) for k, g in grads.items()}
 
 
+def _fused_step(optimizer, params, grads, state, t):
+    """:func:`descend.fast.step.fused_step` (``None`` where the kernels do not apply)."""
+    from ..fast.step import fused_step  # light; numba is imported by the first compiled step
+
+    return fused_step(optimizer, params, grads, state, t)
+
+
 class Optimizer:
     """Base class of every optimizer; subclasses give ``slots`` and ``update``.
 
@@ -192,6 +199,11 @@ class Optimizer:
     ) -> tuple[Params, State]:
         """Apply one update; return ``(new_params, new_state)`` without mutating inputs.
 
+        With numba installed, the built-in rules (:data:`descend.fast.rules.RULES`)
+        run as fused compiled kernels (:mod:`descend.fast.step`), which keep this
+        contract and equal :meth:`reference_step`, the NumPy reference, to
+        rounding. ``DESCEND_NO_FAST=1`` keeps every step on the reference.
+
         Raises
         ------
         TypeError
@@ -202,29 +214,59 @@ class Optimizer:
             non-finite value (with ``on_nonfinite="raise"``; ``"skip"`` skips the
             step instead), or a schedule returns an invalid learning rate.
         """
+        return self._step(params, grads, state, compiled=True)
+
+    def reference_step(
+        self,
+        params: Mapping[str, np.ndarray],
+        grads: Mapping[str, np.ndarray],
+        state: State,
+    ) -> tuple[Params, State]:
+        """:meth:`step` on the NumPy reference only, never on compiled kernels.
+
+        The readable definition of the rule, which the compiled kernels are
+        tested against; the NumPy training backend uses it.
+        """
+        return self._step(params, grads, state, compiled=False)
+
+    def _step(
+        self,
+        params: Mapping[str, np.ndarray],
+        grads: Mapping[str, np.ndarray],
+        state: State,
+        *,
+        compiled: bool,
+    ) -> tuple[Params, State]:
         check_params(params)
         check_grads(grads, params)
         t = check_slots(state, params, self.slots, self._shapes(), self.scalars)
-        bad = first_nonfinite(grads)
+        fused = _fused_step(self, params, grads, state, t) if compiled else None
+        if fused is not None:
+            bad = fused.bad_grad
+        else:
+            bad = first_nonfinite(grads)
         if bad is not None:
             if self.on_nonfinite == "raise":
                 raise ValueError(f"grads[{bad!r}] holds NaN or inf")
             return dict(params), {**state, "skipped": state["skipped"] + 1}
-        learning_rate = self.rate(t)
-        if self.clip_value is not None:
-            grads = clip_by_value(grads, self.clip_value)
-        if self.clip_norm is not None:
-            grads = clip_by_global_norm(grads, self.clip_norm)
-        with np.errstate(over="ignore", invalid="ignore"):  # overflow is checked below
-            new_params, new_slots, new_scalars = self.apply(params, grads, state, t, learning_rate)
-        overflow = (
-            first_nonfinite(new_params)
-            or next(
-                (f"{slot}/{k}" for slot in self.slots if (k := first_nonfinite(new_slots[slot]))),
-                None,
-            )
-            or next((f"scalars/{k}" for k, v in new_scalars.items() if not math.isfinite(v)), None)
-        )
+        if fused is not None:
+            learning_rate, new_params, new_slots = fused[1:4]
+            new_scalars = dict(state.get("scalars", {}))
+            overflow = self._overflow(new_params, new_slots, {}) if fused.overflowed else None
+        else:
+            learning_rate = self.rate(t)
+            if self.clip_value is not None:
+                grads = clip_by_value(grads, self.clip_value)
+            if self.clip_norm is not None:
+                grads = clip_by_global_norm(grads, self.clip_norm)
+            with np.errstate(over="ignore", invalid="ignore"):  # overflow is checked below
+                new_params, new_slots, new_scalars = self.apply(
+                    params, grads, state, t, learning_rate
+                )
+            # arithmetic on 0-d arrays gives NumPy scalars: return arrays, as given
+            new_params = {k: np.asarray(v) for k, v in new_params.items()}
+            new_slots = {s: {k: np.asarray(v) for k, v in d.items()} for s, d in new_slots.items()}
+            overflow = self._overflow(new_params, new_slots, new_scalars)
         if overflow is not None:  # finite inputs, non-finite result: the arithmetic overflowed
             if self.on_nonfinite == "raise":
                 raise ValueError(
@@ -236,6 +278,19 @@ class Optimizer:
         if self.scalars:
             new_state["scalars"] = new_scalars
         return new_params, new_state
+
+    def _overflow(
+        self, new_params: Params, new_slots: dict[str, Params], new_scalars: dict[str, float]
+    ) -> str | None:
+        """The first non-finite value of a step's result, named as in the error message."""
+        return (
+            first_nonfinite(new_params)
+            or next(
+                (f"{slot}/{k}" for slot in self.slots if (k := first_nonfinite(new_slots[slot]))),
+                None,
+            )
+            or next((f"scalars/{k}" for k, v in new_scalars.items() if not math.isfinite(v)), None)
+        )
 
     def apply(
         self,

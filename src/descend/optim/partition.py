@@ -175,11 +175,13 @@ class Partition(Optimizer):
                 raise ValueError(f"state[{key!r}] must be an int >= 0, got {value!r}")
         return int(state["t"])
 
-    def step(
+    def _step(
         self,
         params: Mapping[str, np.ndarray],
         grads: Mapping[str, np.ndarray],
         state: State,
+        *,
+        compiled: bool,
     ) -> tuple[Params, State]:
         """One step of every group's optimizer on its parameters; pure, like every step."""
         check_params(params)
@@ -198,7 +200,9 @@ class Partition(Optimizer):
             grads = clip_by_global_norm(grads, self.clip_norm)
         grad_parts = self.split(grads, labels)
         results = {
-            label: self.groups[label][1].step(part, grad_parts[label], state[label])
+            label: self.groups[label][1]._step(
+                part, grad_parts[label], state[label], compiled=compiled
+            )
             for label, part in parts.items()
         }  # a group that raises leaves everything unchanged: every step is pure
         new_params = {name: results[labels[name]][0][name] for name in params}
