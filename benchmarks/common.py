@@ -142,8 +142,9 @@ def print_table(report: Report) -> None:
             d = next(
                 (r for r in report.rows if r.workload == workload and r.name == descend_name), None
             )
-            if peer_name.startswith("limit:"):
-                peer = report.limits.get(workload)
+            if peer_name.startswith("limit:"):  # "limit:bandwidth", "limit:out-of-place"
+                kind = peer_name.removeprefix("limit:")
+                peer = report.limits.get(workload if kind == "bandwidth" else f"{workload}:{kind}")
                 peer_time = peer[1] if peer else None
             else:
                 p = next(
