@@ -295,3 +295,65 @@ def test_only_training_runs_the_network_and_the_optimizer():
     for path in [*(SRC / "parallel").glob("*.py"), *(SRC / "cli").glob("*.py")]:
         text = path.read_text()
         assert "backward(" not in text and ".step(" not in text, path.name
+
+
+# -- the thread policy of the compiled backend -------------------------------------------
+
+
+class _FakeBlas:
+    user_api = "blas"
+
+    def __init__(self, log):
+        self.log = log
+
+    def set_num_threads(self, n):
+        self.log.append(n)
+
+
+@pytest.mark.parametrize(
+    ("name", "most", "per_example", "expected"),
+    [
+        # epoch:                0  1  2  3  4 ...             (16: probe, 32: probe)
+        ("two threads faster", 2, {2: 1.0, 1: 1.5}, [2, 2, 1] + [2] * 13 + [1] + [2] * 15 + [1]),
+        ("one thread faster", 2, {2: 3.0, 1: 1.0}, [2, 2, 1] + [1] * 13 + [2] + [1] * 15 + [2]),
+        ("one core", 1, {1: 1.0}, [1] * 33),
+        ("four cores", 4, {4: 0.5, 1: 1.0}, [4, 4, 1] + [4] * 13 + [1] + [4] * 15 + [1]),
+    ],
+)
+def test_blas_threads_follow_the_faster(name, most, per_example, expected, monkeypatch):
+    """Epoch 0 warms up on ``most``, 1 and 2 time both, then the faster, re-timing the other."""
+    from types import SimpleNamespace
+
+    from descend.fast import engine
+
+    log: list[int] = []
+    controller = SimpleNamespace(lib_controllers=[_FakeBlas(log), _FakeBlas(log)])
+    monkeypatch.setattr(engine, "_controller", lambda: controller)
+    policy = engine.BlasThreads(most)
+    chosen = []
+    for _ in expected:
+        threads = policy.choose()
+        chosen.append(threads)
+        policy.record(threads, per_example[threads] * 100, 100)
+    assert chosen == expected
+    switches = sum(a != b for a, b in zip([1, *chosen], chosen, strict=False))
+    assert len(log) == 2 * switches  # every BLAS pool, only when the count changes
+    assert policy.per_example.keys() == set(expected[1:])
+
+
+def test_blas_threads_adapt_when_the_load_changes(monkeypatch):
+    from types import SimpleNamespace
+
+    from descend.fast import engine
+
+    monkeypatch.setattr(engine, "_controller", lambda: SimpleNamespace(lib_controllers=[]))
+    policy = engine.BlasThreads(2)
+    cost = {2: 1.0, 1: 1.5}  # quiet: two threads win
+    chosen = []
+    for epoch in range(40):
+        if epoch == 20:
+            cost = {2: 4.0, 1: 1.6}  # a busy neighbour: two threads wait for each other
+        threads = policy.choose()
+        chosen.append(threads)
+        policy.record(threads, cost[threads], 1)
+    assert chosen[3:16] == [2] * 13 and chosen[33:] == [1] * 7

@@ -21,6 +21,7 @@ the parameters' dtype. This module never imports :mod:`descend.training`.
 from __future__ import annotations
 
 import importlib.util
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -34,32 +35,101 @@ from ..optim.checks import check_params, check_slots, first_nonfinite
 from .flat import FlatLayout
 from .rules import compile_rule
 
-__all__ = ["CompiledEngine", "available", "single_threaded_blas", "unsupported"]
+__all__ = ["BlasThreads", "CompiledEngine", "available", "single_threaded_blas", "unsupported"]
 
 _AVAILABLE: bool | None = None
 _CONTROLLER: Any = None
 
 
-def single_threaded_blas() -> Any:
-    """A context in which every BLAS thread pool of the process runs one thread.
-
-    The thread policy of the compiled backend. numba's ``np.dot`` calls the
-    OpenBLAS inside SciPy, NumPy's calls the one inside NumPy; each keeps its own
-    pool of spinning threads, and a loop that uses both (or runs beside another
-    busy process) makes them fight for the cores: on 2 cores the MLP step took
-    5-25 ms instead of 1.5 ms. The compiled epoch is therefore one thread end to
-    end (numba's own loop kernels are single-threaded too), which is also what
-    MPI ranks sharing a machine want. The training loop enters it once per
-    call (about 30 µs with threadpoolctl; the libraries are found once), so its
-    callbacks run under it too.
-    """
+def _controller() -> Any:
+    """threadpoolctl's view of the BLAS libraries, numba's (SciPy's) loaded first."""
     global _CONTROLLER
     if _CONTROLLER is None:
         import scipy.linalg.cython_blas  # noqa: F401  (load numba's BLAS before looking)
         from threadpoolctl import ThreadpoolController
 
         _CONTROLLER = ThreadpoolController()
-    return _CONTROLLER.limit(limits=1, user_api="blas")
+    return _CONTROLLER
+
+
+def single_threaded_blas() -> Any:
+    """A context in which every BLAS thread pool of the process runs one thread.
+
+    The base of the compiled backend's thread policy. numba's ``np.dot`` calls the
+    OpenBLAS inside SciPy, NumPy's calls the one inside NumPy; each keeps its own
+    pool of spinning threads, and a loop that uses both (or runs beside another
+    busy process) makes them fight for the cores: on 2 cores the MLP step took
+    5-25 ms instead of 1.5 ms. The training loop enters it once per call (about
+    30 µs with threadpoolctl; the libraries are found once); :class:`BlasThreads`
+    then gives BLAS more threads epoch by epoch, where that is faster.
+    """
+    return _controller().limit(limits=1, user_api="blas")
+
+
+class BlasThreads:
+    """How many threads BLAS runs, epoch by epoch: the faster of 1 and ``most``.
+
+    One per network shape, batch size and dtype for the whole process
+    (``_POLICIES``), so that what one training call measured serves the next:
+    ``partial_fit`` trains one epoch a call.
+
+    Inside a compiled epoch the only BLAS calls are numba's (SciPy's OpenBLAS),
+    so the pools cannot fight there, and on a quiet machine the products can take
+    every core: the MLP step took 1.9 ms with every pool on one thread, 1.2 ms with
+    every pool on two, at the two-thread GEMM floor. (Two threads for SciPy's pool
+    and one for NumPy's, idle meanwhile, measured 1.2 ms or 2.3 ms from run to run,
+    so every pool gets the same count.) Beside another busy process, two threads
+    wait for each other's core at every product (3.3 times slower, against 1.3
+    times on one thread). Which holds is measured, not guessed: the first epoch
+    runs ``most`` threads untimed (it warms up), the next two time ``most`` and 1
+    thread, then the faster per example runs, and every :attr:`PROBE`-th epoch
+    times the other again, so training follows the load as it comes and goes.
+    ``most`` is 1 (no choice) for MPI ranks, which share the machine.
+    """
+
+    #: Every this many epochs, the slower choice is timed again.
+    PROBE = 16
+
+    def __init__(self, most: int) -> None:
+        self.options = (most, 1) if most > 1 else (1,)
+        self.per_example: dict[int, float] = {}
+        self.epochs = 0
+        self.current = 1  # single_threaded_blas() set every pool to 1
+
+    def choose(self) -> int:
+        """The thread count for the next epoch (set on numba's BLAS)."""
+        n, options = self.epochs, self.options
+        if len(options) == 1:
+            threads = 1
+        elif n <= 2:
+            threads = options[max(n - 1, 0)]
+        else:
+            best = min(options, key=self.per_example.__getitem__)
+            other = options[1] if best == options[0] else options[0]
+            threads = other if n % self.PROBE == 0 else best
+        if threads != self.current:
+            for lib in _controller().lib_controllers:
+                if lib.user_api == "blas":
+                    lib.set_num_threads(threads)
+            self.current = threads
+        return threads
+
+    def record(self, threads: int, seconds: float, examples: int) -> None:
+        """The epoch just run took ``seconds`` for ``examples`` examples on ``threads``."""
+        if self.epochs > 0 and examples:
+            self.per_example[threads] = seconds / examples
+        self.epochs += 1
+
+
+#: The thread policy of each network shape, batch size and dtype trained so far.
+_POLICIES: dict[tuple, BlasThreads] = {}
+
+
+def _cores() -> int:
+    """The cores this process may run on."""
+    import os
+
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def available() -> bool:
@@ -208,6 +278,7 @@ class CompiledEngine:
         )
         self._rule = (self.hp, self.sc, self.cfg, self.fcfg)
         self._capacity = 0
+        self._threads, self._seen = BlasThreads(1), 0  # session() sets the policy
         self._spec = batches if isinstance(batches, MiniBatches) else None
         if self._spec is not None:
             spec = self._spec
@@ -249,7 +320,14 @@ class CompiledEngine:
         return self._views
 
     def session(self) -> Any:
-        """The context of a training call: the thread policy (:func:`single_threaded_blas`)."""
+        """The context of a training call: every BLAS pool on one thread, for a start.
+
+        :meth:`run_epoch` then sets numba's BLAS threads epoch by epoch (:class:`BlasThreads`).
+        """
+        most = 1 if self._summed is not None else _cores()
+        key = (tuple(self.dims), self._size if self._spec is not None else None, self.dtype.str)
+        self._threads = _POLICIES.setdefault((most, *key), BlasThreads(most))
+        self._threads.current = 1  # as single_threaded_blas() leaves every pool
         return single_threaded_blas()
 
     def params(self) -> Params:
@@ -272,11 +350,18 @@ class CompiledEngine:
     def run_epoch(self, epoch: int) -> float:
         """Train one epoch; return its mean cost (summed cost over the examples seen).
 
-        Run it inside :meth:`session` (the training loop does).
+        Run it inside :meth:`session` (the training loop does), which sets the
+        thread policy: every BLAS pool on one thread, then on the number of
+        threads :class:`BlasThreads` finds fastest.
         """
+        threads = self._threads.choose()
+        start = time.perf_counter()
         if self._spec is not None:
-            return self._spec_epoch(epoch)
-        return self._batch_epoch(epoch)
+            mean = self._spec_epoch(epoch)
+        else:
+            mean = self._batch_epoch(epoch)
+        self._threads.record(threads, time.perf_counter() - start, self._seen)
+        return mean
 
     def _spec_epoch(self, epoch: int) -> float:
         net, spec, opt = self._net, self._spec, self.optimizer
@@ -296,6 +381,7 @@ class CompiledEngine:
                     ),
                     min(self._size, m - start),
                 )  # fmt: skip
+            self._seen = m
             return total / m
         n_batches = -(-m // self._size)
         rate_error = None
@@ -309,6 +395,7 @@ class CompiledEngine:
             self._ws, self._rule, rates, counters,
         )  # fmt: skip
         self.t, self.skipped = int(counters[0]), int(counters[1])
+        self._seen = m
         if status == net.NONFINITE:
             self._raise_nonfinite()
         if status == net.NEED_RATE:
@@ -331,6 +418,7 @@ class CompiledEngine:
                 n,
             )  # fmt: skip
             seen += n
+        self._seen = seen
         return total / seen
 
     def _step_batch(self, grads_of: Callable[[int, int], float], n: int) -> float:
