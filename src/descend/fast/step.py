@@ -175,30 +175,27 @@ def fused_step(
     rule = compile_rule(optimizer)
     if rule is None:
         return None
-    slots = optimizer.slots
-    slot_dicts = [state[s] for s in slots]
     sizes: dict[np.dtype, int] = {}
-    flat = []  # (key, shape, [w, *slots], g): 1-D, C-contiguous, all in w's dtype
-    for key, w in params.items():
+    for w in params.values():
         dt = w.dtype
         if dt is not _F32 and dt is not _F64:  # also a non-native byte order: the reference
             return None
-        ins = [_flat(w)]
-        for d in slot_dicts:
-            a = d[key]
-            if a.dtype is not dt:
-                return None
-            ins.append(_flat(a))
-        g = grads[key]
-        flat.append((key, w.shape, ins, _flat(g if g.dtype is dt else g.astype(dt))))
         sizes[dt] = sizes.get(dt, 0) + w.size
+    slots = optimizer.slots
+    slot_dicts = [state[s] for s in slots]
+    for d in slot_dicts:
+        if any(d[key].dtype is not w.dtype for key, w in params.items()):
+            return None
     from . import kernels  # numba, on the first compiled step only
+
+    def flat_grads():
+        return ((k, _flat(grads[k]).astype(w.dtype, copy=False)) for k, w in params.items())
 
     use_clip = optimizer.clip_value is not None
     clip = optimizer.clip_value if use_clip else 0.0
     total = 0.0
     if optimizer.clip_norm is not None:  # the global norm needs every gradient first
-        for key, _, _, g in flat:
+        for key, g in flat_grads():
             finite, sumsq = kernels.grad_stats(g, clip, use_clip, g.size >= PARALLEL_THRESHOLD)
             if not finite:
                 return Fused(key, 0.0, {}, {}, False)
@@ -206,7 +203,7 @@ def fused_step(
     try:
         learning_rate = optimizer.rate(t)
     except ValueError:
-        for key, _, _, g in flat:  # the reference checks the gradients first
+        for key, g in flat_grads():  # the reference checks the gradients first
             if not kernels.all_finite(g, False):
                 return Fused(key, 0.0, {}, {}, False)
         raise
@@ -231,18 +228,24 @@ def fused_step(
     offsets = dict.fromkeys(sizes, 0)
     pad = 4 - len(names)
     jobs = []  # (key, ins, outs, gradient, sc, mode): the kernel's arguments, one range each
-    for key, shape, ins, g in flat:
-        w = ins[0]
-        dt, n = w.dtype, w.size
+    for key, w in params.items():
+        dt, n, shape = w.dtype, w.size, w.shape
         o = offsets[dt]
         offsets[dt] = o + n
+        g = grads[key]
+        g = _flat(g if g.dtype is dt else g.astype(dt))
+        ins = [_flat(w), *[_flat(d[key]) for d in slot_dicts]]
         out = [b[o : o + n] for b in buffers[dt]]
-        one_d = len(shape) == 1
-        new_params[key] = out[0] if one_d else out[0].reshape(shape)
-        for d, array in zip(new_slot_dicts, out[1:], strict=True):
-            d[key] = array if one_d else array.reshape(shape)
+        if len(shape) == 1:
+            new_params[key] = out[0]
+            for d, array in zip(new_slot_dicts, out[1:], strict=True):
+                d[key] = array
+        else:
+            new_params[key] = out[0].reshape(shape)
+            for d, array in zip(new_slot_dicts, out[1:], strict=True):
+                d[key] = array.reshape(shape)
         if pad:
-            empty = w[:0]
+            empty = g[:0]
             ins += [empty] * pad
             out += [empty] * pad
         sc, mode = scalars[dt]
@@ -258,7 +261,7 @@ def fused_step(
         return Fused(jobs[statuses.index(kernels.GRAD_NONFINITE)][0], learning_rate, {}, {}, False)
     overflowed = kernels.RESULT_NONFINITE in statuses
     if overflowed:  # a non-finite gradient, or the arithmetic overflowed
-        for key, _, _, g in flat:
+        for key, g in flat_grads():
             if not kernels.all_finite(g, False):
                 return Fused(key, learning_rate, {}, {}, False)
     return Fused(None, learning_rate, new_params, new_slots, overflowed)
