@@ -67,7 +67,13 @@ def gradient(params, n, scale, centre):
     }
 
 
-def run(optimizer, ref):
+@pytest.fixture(params=["step", "reference_step"])
+def path(request):
+    """Both ways to step: ``step`` (the compiled kernels where they apply) and NumPy's."""
+    return request.param
+
+
+def run(optimizer, ref, path="step"):
     """100 updates: ``({"v": every update, "W_tall"/"W_wide": the last}, final state)``."""
     params = {k: ref[f"problem/params0/{k}"] for k in NAMES}
     scale = {k: ref[f"problem/scale/{k}"] for k in NAMES}
@@ -75,7 +81,8 @@ def run(optimizer, ref):
     state = optimizer.init(params)
     vector = []
     for n in range(STEPS):
-        params, state = optimizer.step(params, gradient(params, n, scale, centre), state)
+        step = getattr(optimizer, path)
+        params, state = step(params, gradient(params, n, scale, centre), state)
         vector.append(params["v"])
     return {"v": np.stack(vector), "W_tall": params["W_tall"], "W_wide": params["W_wide"]}, state
 
@@ -189,8 +196,8 @@ DIFFERENT = [
 
 
 @pytest.mark.parametrize(("case", "make"), CASES, ids=IDS)
-def test_trajectory_matches_reference(ref, case, make):
-    trajectory, state = run(make(), ref)
+def test_trajectory_matches_reference(ref, case, make, path):
+    trajectory, state = run(make(), ref, path)
     assert relative_difference(trajectory, ref, case) <= TOL
     assert state["t"] == STEPS and state["skipped"] == 0
 
@@ -199,8 +206,8 @@ STATE_CASES = [row for row in CASES if any(k.startswith(f"{row[0]}/state/") for 
 
 
 @pytest.mark.parametrize(("case", "make"), STATE_CASES, ids=[r[0] for r in STATE_CASES])
-def test_final_state_matches_reference(ref, case, make):
-    _, state = run(make(), ref)
+def test_final_state_matches_reference(ref, case, make, path):
+    _, state = run(make(), ref, path)
     prefix = f"{case}/state/"
     keys = [key for key in ref if key.startswith(prefix)]
     assert keys

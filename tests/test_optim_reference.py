@@ -55,14 +55,20 @@ def problem(ref):
     )
 
 
-def run(optimizer, ref):
+@pytest.fixture(params=["step", "reference_step"])
+def path(request):
+    """Both ways to step: ``step`` (the compiled kernels where they apply) and NumPy's."""
+    return request.param
+
+
+def run(optimizer, ref, path="step"):
     """50 updates of ``optimizer`` on the recorded problem; trajectories and final state."""
     params, scale, centre = problem(ref)
     state = optimizer.init(params)
     out = {k: [] for k in params}
     for _ in range(STEPS):
         grads = {k: scale[k] * (w - centre[k]) + 0.5 * np.sin(3.0 * w) for k, w in params.items()}
-        params, state = optimizer.step(params, grads, state)
+        params, state = getattr(optimizer, path)(params, grads, state)
         for k, w in params.items():
             out[k].append(w)
     return {k: np.stack(v) for k, v in out.items()}, state
@@ -132,8 +138,8 @@ def max_difference(trajectory, ref, case):
 
 
 @pytest.mark.parametrize(("case", "make", "tol"), CASES, ids=[r[0] for r in CASES])
-def test_trajectory_matches_reference(ref, case, make, tol):
-    trajectory, _ = run(make(), ref)
+def test_trajectory_matches_reference(ref, case, make, tol, path):
+    trajectory, _ = run(make(), ref, path)
     assert max_difference(trajectory, ref, case) <= tol
 
 
@@ -145,8 +151,8 @@ STATE_CASES = [
 
 
 @pytest.mark.parametrize(("case", "make"), STATE_CASES, ids=[r[0] for r in STATE_CASES])
-def test_final_state_matches_reference(ref, case, make):
-    _, state = run(make(), ref)
+def test_final_state_matches_reference(ref, case, make, path):
+    _, state = run(make(), ref, path)
     prefix = f"{case}/state/"
     keys = [key for key in ref if key.startswith(prefix)]
     assert state["t"] == STEPS
