@@ -21,6 +21,7 @@ the parameters' dtype. This module never imports :mod:`descend.training`.
 from __future__ import annotations
 
 import importlib.util
+import math
 import time
 from collections.abc import Callable
 from typing import Any
@@ -67,7 +68,7 @@ def single_threaded_blas() -> Any:
 
 
 class BlasThreads:
-    """How many threads BLAS runs, epoch by epoch: the faster of 1 and ``most``.
+    """How many threads BLAS runs, epoch by epoch: ``most`` (every core) or 1.
 
     One per network shape, batch size and dtype for the whole process
     (``_POLICIES``), so that what one training call measured serves the next:
@@ -80,33 +81,34 @@ class BlasThreads:
     and one for NumPy's, idle meanwhile, measured 1.2 ms or 2.3 ms from run to run,
     so every pool gets the same count.) Beside another busy process, two threads
     wait for each other's core at every product (3.3 times slower, against 1.3
-    times on one thread). Which holds is measured, not guessed: the first epoch
-    runs ``most`` threads untimed (it warms up), the next two time ``most`` and 1
-    thread, then the faster per example runs, and every :attr:`PROBE`-th epoch
-    times the other again, so training follows the load as it comes and goes.
+    times on one thread).
+
+    Which holds is measured, not guessed. Training starts on ``most`` threads (the
+    first epoch warms up and is not timed). The other count is tried for one epoch
+    (a probe) at epoch :attr:`FIRST_PROBE`, every :attr:`PROBE` epochs after, and
+    whenever an epoch runs :attr:`SLOWER` times slower per example than the best
+    seen for its count (another process started); the faster of the last two
+    measurements is kept. A probe costs one epoch at the slower count, so a
+    training call of three epochs or fewer on a quiet machine never pays one.
     ``most`` is 1 (no choice) for MPI ranks, which share the machine.
     """
 
-    #: Every this many epochs, the slower choice is timed again.
-    PROBE = 16
+    #: The epoch of the first probe, then every ``PROBE`` epochs.
+    FIRST_PROBE, PROBE = 3, 16
+    #: A slowdown per example (against the best seen for the count) that triggers a probe.
+    SLOWER = 1.3
 
     def __init__(self, most: int) -> None:
         self.options = (most, 1) if most > 1 else (1,)
-        self.per_example: dict[int, float] = {}
+        self.choice = self.planned = self.options[0]
+        self.last: dict[int, float] = {}  # threads -> the latest seconds per example
+        self.best: dict[int, float] = {}  # threads -> the fewest seconds per example
         self.epochs = 0
-        self.current = 1  # single_threaded_blas() set every pool to 1
+        self.current = 1  # single_threaded_blas() sets every pool to 1
 
     def choose(self) -> int:
-        """The thread count for the next epoch (set on numba's BLAS)."""
-        n, options = self.epochs, self.options
-        if len(options) == 1:
-            threads = 1
-        elif n <= 2:
-            threads = options[max(n - 1, 0)]
-        else:
-            best = min(options, key=self.per_example.__getitem__)
-            other = options[1] if best == options[0] else options[0]
-            threads = other if n % self.PROBE == 0 else best
+        """The thread count for the next epoch, set on every BLAS pool."""
+        threads = self.planned
         if threads != self.current:
             for lib in _controller().lib_controllers:
                 if lib.user_api == "blas":
@@ -116,9 +118,23 @@ class BlasThreads:
 
     def record(self, threads: int, seconds: float, examples: int) -> None:
         """The epoch just run took ``seconds`` for ``examples`` examples on ``threads``."""
-        if self.epochs > 0 and examples:
-            self.per_example[threads] = seconds / examples
+        first = self.epochs == 0
         self.epochs += 1
+        if first or not examples or len(self.options) == 1:
+            return
+        x = seconds / examples
+        self.last[threads] = x
+        if threads != self.choice:  # a probe: keep the faster, and that level as the norm
+            if x < self.last.get(self.choice, math.inf):
+                self.choice = threads
+            self.best[self.choice] = self.last[self.choice]
+            self.planned = self.choice
+            return
+        self.best[threads] = min(x, self.best.get(threads, x))
+        due = self.epochs == self.FIRST_PROBE or self.epochs % self.PROBE == 0
+        slowed = x > self.SLOWER * self.best[threads]
+        other = self.options[1] if threads == self.options[0] else self.options[0]
+        self.planned = other if (due or slowed) else threads
 
 
 #: The thread policy of each network shape, batch size and dtype trained so far.
