@@ -349,6 +349,9 @@ def test_blas_threads_follow_the_faster(name, most, per_example, expected, monke
         # the neighbour leaves at epoch 20: one thread does not slow down, so two come
         # back at the next periodic probe (epoch 32)
         ("load ends", {2: 4.0, 1: 1.6}, {2: 1.0, 1: 1.5}, 1, 2),
+        # more load while on one thread: one thread is still the better choice, and a
+        # slowdown there probes nothing (the periodic probe at 32 still does)
+        ("load grows", {2: 4.0, 1: 1.6}, {2: 9.0, 1: 3.0}, 1, 1),
     ],
 )
 def test_blas_threads_adapt_when_the_load_changes(

@@ -89,7 +89,10 @@ class BlasThreads:
     whenever an epoch runs :attr:`SLOWER` times slower per example than the best
     seen for its count (another process started); the faster of the last two
     measurements is kept. A probe costs one epoch at the slower count, so a
-    training call of three epochs or fewer on a quiet machine never pays one.
+    training call of three epochs or fewer on a quiet machine never pays one. On
+    one thread a slowdown does not trigger a probe (a load that comes and goes
+    would draw it back into the worse count); the periodic probes bring ``most``
+    back once the neighbour has left.
     ``most`` is 1 (no choice) for MPI ranks, which share the machine.
     """
 
@@ -132,9 +135,11 @@ class BlasThreads:
             return
         self.best[threads] = min(x, self.best.get(threads, x))
         due = self.epochs == self.FIRST_PROBE or self.epochs % self.PROBE == 0
-        slowed = x > self.SLOWER * self.best[threads]
-        other = self.options[1] if threads == self.options[0] else self.options[0]
-        self.planned = other if (due or slowed) else threads
+        most, one = self.options
+        # only the threads that wait for each other read a slowdown as a neighbour:
+        # one thread under a fluctuating load would probe into the worse choice
+        slowed = threads == most and x > self.SLOWER * self.best[threads]
+        self.planned = (one if threads == most else most) if (due or slowed) else threads
 
 
 #: The thread policy of each network shape, batch size and dtype trained so far.
@@ -341,7 +346,12 @@ class CompiledEngine:
         :meth:`run_epoch` then sets numba's BLAS threads epoch by epoch (:class:`BlasThreads`).
         """
         most = 1 if self._summed is not None else _cores()
-        key = (tuple(self.dims), self._size if self._spec is not None else None, self.dtype.str)
+        key = (
+            tuple(self.dims),
+            self._size if self._spec is not None else None,
+            self.dtype.str,
+            bool(self.fcfg[self._net.F_L2]),  # the penalty's pass costs ~15% more per example
+        )
         self._threads = _POLICIES.setdefault((most, *key), BlasThreads(most))
         self._threads.current = 1  # as single_threaded_blas() leaves every pool
         return single_threaded_blas()
