@@ -343,8 +343,8 @@ def test_blas_threads_follow_the_faster(name, most, per_example, expected, monke
 @pytest.mark.parametrize(
     ("name", "before", "after", "expected_from_22", "expected_from_33"),
     [
-        # a busy neighbour at epoch 20: two threads wait for each other; the slowdown
-        # triggers a probe at once (epoch 21), one thread wins from epoch 22
+        # a busy neighbour at epoch 20: two threads wait for each other; two slow
+        # epochs (20, 21) trigger a probe (22), which one thread wins
         ("load starts", {2: 1.0, 1: 1.5}, {2: 4.0, 1: 1.6}, 1, 1),
         # the neighbour leaves at epoch 20: one thread does not slow down, so two come
         # back at the next periodic probe (epoch 32)
@@ -371,3 +371,21 @@ def test_blas_threads_adapt_when_the_load_changes(
         policy.record(threads, cost[threads], 1)
     assert chosen[22:32] == [expected_from_22] * 10
     assert chosen[33:] == [expected_from_33] * 7
+
+
+def test_blas_threads_ignore_one_noisy_epoch(monkeypatch):
+    """One slow epoch on a quiet machine is noise: no probe, and a probe judges by two."""
+    from types import SimpleNamespace
+
+    from descend.fast import engine
+
+    monkeypatch.setattr(engine, "_controller", lambda: SimpleNamespace(lib_controllers=[]))
+    policy = engine.BlasThreads(2)
+    chosen = []
+    for epoch in range(20):
+        threads = policy.choose()
+        chosen.append(threads)
+        noisy = epoch in (10, 15)  # 15: the epoch just before the periodic probe at 16
+        policy.record(threads, {2: 2.0 if noisy else 1.0, 1: 1.4}[threads], 1)
+    assert chosen[11] == 2  # no probe after the noisy epoch 10
+    assert chosen[16] == 1 and chosen[17:] == [2, 2, 2]  # the probe loses to epoch 14's 1.0

@@ -86,14 +86,15 @@ class BlasThreads:
     Which holds is measured, not guessed. Training starts on ``most`` threads (the
     first epoch warms up and is not timed). The other count is tried for one epoch
     (a probe) at epoch :attr:`FIRST_PROBE`, every :attr:`PROBE` epochs after, and
-    whenever an epoch runs :attr:`SLOWER` times slower per example than the best
-    seen for its count (another process started); the faster of the last two
-    measurements is kept. A probe costs one epoch at the slower count, so a
-    training call of three epochs or fewer on a quiet machine never pays one. On
-    one thread a slowdown does not trigger a probe (a load that comes and goes
-    would draw it back into the worse count); the periodic probes bring ``most``
-    back once the neighbour has left.
-    ``most`` is 1 (no choice) for MPI ranks, which share the machine.
+    after two epochs in a row on ``most`` that ran :attr:`SLOWER` times slower per
+    example than the best seen (another process started; one slow epoch is the
+    machine's noise). The probe wins if it beats the better of the current
+    count's last two epochs. A probe costs one epoch at the slower count, so a training
+    call of three epochs or fewer on a quiet machine never pays one. On one thread
+    a slowdown triggers no probe (a load that comes and goes would draw it back
+    into the worse count); the periodic probes bring ``most`` back once the
+    neighbour has left. ``most`` is 1 (no choice) for MPI ranks, which share the
+    machine.
     """
 
     #: The epoch of the first probe, then every ``PROBE`` epochs.
@@ -104,7 +105,7 @@ class BlasThreads:
     def __init__(self, most: int) -> None:
         self.options = (most, 1) if most > 1 else (1,)
         self.choice = self.planned = self.options[0]
-        self.last: dict[int, float] = {}  # threads -> the latest seconds per example
+        self.recent: dict[int, list[float]] = {}  # threads -> its last two seconds per example
         self.best: dict[int, float] = {}  # threads -> the fewest seconds per example
         self.epochs = 0
         self.current = 1  # single_threaded_blas() sets every pool to 1
@@ -126,19 +127,23 @@ class BlasThreads:
         if first or not examples or len(self.options) == 1:
             return
         x = seconds / examples
-        self.last[threads] = x
-        if threads != self.choice:  # a probe: keep the faster, and that level as the norm
-            if x < self.last.get(self.choice, math.inf):
+        recent = self.recent.setdefault(threads, [])
+        recent[:] = [*recent[-1:], x]
+        if threads != self.choice:  # a probe: the faster wins, and its level is the norm
+            if x < min(self.recent.get(self.choice, [math.inf])):
                 self.choice = threads
-            self.best[self.choice] = self.last[self.choice]
+            self.best[self.choice] = min(self.recent[self.choice])
             self.planned = self.choice
             return
         self.best[threads] = min(x, self.best.get(threads, x))
         due = self.epochs == self.FIRST_PROBE or self.epochs % self.PROBE == 0
         most, one = self.options
-        # only the threads that wait for each other read a slowdown as a neighbour:
-        # one thread under a fluctuating load would probe into the worse choice
-        slowed = threads == most and x > self.SLOWER * self.best[threads]
+        # only threads that wait for each other read a slowdown as a neighbour (one
+        # thread under a fluctuating load would probe into the worse choice), and only
+        # two slow epochs in a row: one is the machine's noise
+        slowed = (
+            threads == most and len(recent) == 2 and min(recent) > self.SLOWER * self.best[threads]
+        )
         self.planned = (one if threads == most else most) if (due or slowed) else threads
 
 
