@@ -389,3 +389,23 @@ def test_blas_threads_ignore_one_noisy_epoch(monkeypatch):
         policy.record(threads, {2: 2.0 if noisy else 1.0, 1: 1.4}[threads], 1)
     assert chosen[11] == 2  # no probe after the noisy epoch 10
     assert chosen[16] == 1 and chosen[17:] == [2, 2, 2]  # the probe loses to epoch 14's 1.0
+
+
+@pytest.mark.parametrize(
+    ("dims", "batch", "uses_blas"),
+    [([2, 5, 2, 1], 64, False), ([2, 5, 2, 1], 4096, True), ([64, 32, 10], 128, True)],
+)
+def test_blas_threads_only_where_blas_runs(dims, batch, uses_blas, monkeypatch):
+    """A network whose products all run as loops (moons) has no thread count to choose."""
+    pytest.importorskip("numba")
+    from descend.fast import engine
+
+    monkeypatch.setattr(engine, "_cores", lambda: 2)
+    rng = np.random.default_rng(0)
+    params = he_initialize(dims, rng)
+    X, Y = rng.standard_normal((dims[0], batch)), np.ones((dims[-1], batch))
+    run = engine.CompiledEngine(
+        params, Adam(0.01), training.MiniBatches(X, Y, batch, seed=0), NetworkGradients()
+    )
+    with run.session():
+        assert run._threads.options == ((2, 1) if uses_blas else (1,))

@@ -350,7 +350,13 @@ class CompiledEngine:
 
         :meth:`run_epoch` then sets numba's BLAS threads epoch by epoch (:class:`BlasThreads`).
         """
-        most = 1 if self._summed is not None else _cores()
+        dims, mb = self.dims, self._size if self._spec is not None else 1 << 30
+        uses_blas = max(int(dims[l] * dims[l + 1]) for l in range(len(dims) - 1)) * mb > (
+            self._net._BLAS_FLOPS
+        )
+        # MPI ranks share the machine; a network whose products all run as loops
+        # (the course's moons network) never calls BLAS, so nothing is to choose
+        most = 1 if self._summed is not None or not uses_blas else _cores()
         key = (
             tuple(self.dims),
             self._size if self._spec is not None else None,
@@ -385,12 +391,12 @@ class CompiledEngine:
         thread policy: every BLAS pool on one thread, then on the number of
         threads :class:`BlasThreads` finds fastest.
         """
+        run = self._spec_epoch if self._spec is not None else self._batch_epoch
+        if len(self._threads.options) == 1:  # nothing to choose: no timing (moons: 2% a step)
+            return run(epoch)
         threads = self._threads.choose()
         start = time.perf_counter()
-        if self._spec is not None:
-            mean = self._spec_epoch(epoch)
-        else:
-            mean = self._batch_epoch(epoch)
+        mean = run(epoch)
         self._threads.record(threads, time.perf_counter() - start, self._seen)
         return mean
 
