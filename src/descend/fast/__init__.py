@@ -71,9 +71,13 @@ training loop in ``net.py`` inlines the rule kernels of ``kernels.py``, so after
 editing ``kernels.py`` in a checkout, delete ``src/descend/fast/__pycache__`` (an
 install from a release rewrites every file and is not affected).
 
-Threading: the parallel kernels use numba's threading layer and
-``numba.set_num_threads``; BLAS products inside the loop use the BLAS that numba
-links (SciPy's OpenBLAS), whose threads follow ``OPENBLAS_NUM_THREADS``.
+Threading: ``FlatOptimizer``'s parallel kernels use numba's threading layer and
+``numba.set_num_threads``; ``Optimizer.step`` deals big steps to a Python thread
+per core (its kernels release the GIL). BLAS products inside the training loop
+use the BLAS that numba links (SciPy's OpenBLAS); during a training call every
+BLAS pool runs the thread count that :class:`descend.fast.engine.BlasThreads`
+measures fastest, epoch by epoch: every core on a quiet machine, one thread
+beside a busy process, one thread for MPI ranks.
 """
 
 from __future__ import annotations
