@@ -400,7 +400,7 @@ def test_blas_threads_only_where_blas_runs(dims, batch, uses_blas, monkeypatch):
     pytest.importorskip("numba")
     from descend.fast import engine
 
-    monkeypatch.setattr(engine, "_cores", lambda: 2)
+    monkeypatch.setattr(engine, "cores", lambda: 2)
     rng = np.random.default_rng(0)
     params = he_initialize(dims, rng)
     X, Y = rng.standard_normal((dims[0], batch)), np.ones((dims[-1], batch))

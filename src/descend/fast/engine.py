@@ -35,6 +35,7 @@ from ..optim.base import Params, State
 from ..optim.checks import check_params, check_slots, first_nonfinite
 from .flat import FlatLayout
 from .rules import compile_rule
+from .step import cores
 
 __all__ = ["BlasThreads", "CompiledEngine", "available", "single_threaded_blas", "unsupported"]
 
@@ -149,13 +150,6 @@ class BlasThreads:
 
 #: The thread policy of each network shape, batch size and dtype trained so far.
 _POLICIES: dict[tuple, BlasThreads] = {}
-
-
-def _cores() -> int:
-    """The cores this process may run on."""
-    import os
-
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def available() -> bool:
@@ -356,7 +350,7 @@ class CompiledEngine:
         )
         # MPI ranks share the machine; a network whose products all run as loops
         # (the course's moons network) never calls BLAS, so nothing is to choose
-        most = 1 if self._summed is not None or not uses_blas else _cores()
+        most = 1 if self._summed is not None or not uses_blas else cores()
         key = (
             tuple(self.dims),
             self._size if self._spec is not None else None,

@@ -119,8 +119,15 @@ def _flat(a: np.ndarray) -> np.ndarray:
 
 
 _POOL: list[ThreadPoolExecutor] = []
+
+
 #: The cores this process may run on (the threads of a big step).
-N_THREADS = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1, 8)
+def cores() -> int:
+    """The cores this process may run on (its CPU affinity where the OS has one)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+N_THREADS = min(cores(), 8)
 
 
 def _run_jobs(apply, rule, jobs, use_clip, use_scale, total) -> list[int]:
